@@ -1,0 +1,458 @@
+/*
+ * runtime.c - struct estel_runtime: builds the pipeline from the
+ * configuration, runs its threads and stops them in pipeline order.
+ * See runtime.h for the picture.  This is the only global-ish state of the
+ * agent, and it is not global: main owns it and passes it down.
+ */
+#include "cli/runtime.h"
+#include "collector/collector.h"
+#include "common/log.h"
+#include "common/platform.h"
+#include "common/ring.h"
+#include "spool/spool.h"
+#include "transport/transport.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct estel_runtime {
+    struct runtime_options opt;
+    struct estel_config cfg;
+    struct record_identity id;
+    struct ring *ring;
+    struct spool *spool;
+    struct collector *collector;
+    struct batcher *batcher;
+    struct transport *transport;        /* NULL: spool only */
+    const struct source_ops *src;
+    void *src_ctx;
+    struct record_encoder *tick_enc;    /* batcher thread: gap, status */
+    int64_t next_status_ns;
+    int64_t started_ns;
+    pthread_t source_thr, batcher_thr, uploader_thr;
+    bool source_started, batcher_started, uploader_started;
+    _Atomic bool source_done, batcher_done, uploader_done, stop;
+    struct estel_err source_err, batcher_err, uploader_err;
+};
+
+/* ---- configuration ------------------------------------------------------ */
+
+enum estel_rc
+runtime_configure(struct estel_config *cfg, const struct runtime_options *opt,
+                  struct estel_err *err)
+{
+    const char *path = opt->config_path != NULL ? opt->config_path :
+                       CONFIG_DEFAULT_FILE;
+    const char *managed = opt->managed_path != NULL ? opt->managed_path :
+                          CONFIG_DEFAULT_MANAGED;
+    enum estel_rc rc;
+
+    if ((rc = config_defaults(cfg, err)) != ESTEL_OK)
+        return rc;
+    rc = config_load_file(cfg, path, CONFIG_FROM_FILE,
+                          opt->config_path != NULL, err);
+    if (rc == ESTEL_OK && managed != NULL)
+        rc = config_load_file(cfg, managed, CONFIG_FROM_MANAGED,
+                              opt->managed_path != NULL, err);
+    if (rc == ESTEL_OK && opt->spool_dir != NULL)
+        rc = config_set(cfg, "SpoolDirectory", opt->spool_dir,
+                        CONFIG_FROM_FLAG, err);
+    if (rc == ESTEL_OK && opt->server_url != NULL)
+        rc = config_set(cfg, "ServerURL", opt->server_url, CONFIG_FROM_FLAG,
+                        err);
+    if (rc == ESTEL_OK)
+        rc = config_validate(cfg, err);
+    return rc;
+}
+
+static enum estel_rc
+make_identity(struct record_identity *id, const struct estel_config *cfg,
+              struct estel_err *err)
+{
+    enum estel_rc rc;
+
+    memset(id, 0, sizeof(*id));
+    if (cfg->host_id != NULL) {
+        if (strlen(cfg->host_id) >= sizeof(id->host_id))
+            return estel_fail(err, ESTEL_E_CONFIG, "HostID is longer than "
+                              "%zu characters", sizeof(id->host_id) - 1);
+        memcpy(id->host_id, cfg->host_id, strlen(cfg->host_id));
+    } else if ((rc = estel_host_id(id->host_id, sizeof(id->host_id), err))
+               != ESTEL_OK) {
+        return rc;
+    }
+    return estel_boot_id(id->boot_id, sizeof(id->boot_id), err);
+}
+
+/* ---- records the batcher thread makes: gap (eviction) and status -------- */
+
+static size_t
+encode_on_batcher(struct estel_runtime *rt, const char *kind,
+                  const struct ev_field *f, size_t n, const uint8_t **rec)
+{
+    size_t len;
+
+    if (record_encode_collector(rt->tick_enc, kind,
+                                collector_take_seq(rt->collector),
+                                estel_now_realtime_ns(), f, n, rec, &len)
+        != ESTEL_OK)
+        return 0;
+    return len;
+}
+
+static size_t
+on_gap(void *ctx, const struct spool_gap *gap, const uint8_t **rec)
+{
+    struct estel_runtime *rt = ctx;
+    struct ev_field f[5] = {
+        { .key = "first_seq", .kind = EV_UINT, .v.u = gap->first_seq },
+        { .key = "last_seq", .kind = EV_UINT, .v.u = gap->last_seq },
+        { .key = "count", .kind = EV_UINT, .v.u = gap->records },
+        { .key = "batches", .kind = EV_UINT, .v.u = gap->batches },
+        { .key = "reason", .kind = EV_STR, .v.s = ev_cstr(gap->reason) },
+    };
+
+    atomic_fetch_add(&collector_stats(rt->collector)->gaps_emitted, 1);
+    return encode_on_batcher(rt, "gap", f, 5, rec);
+}
+
+#define STATUS_MAX_FIELDS 40
+
+static void
+add_u(struct ev_field *f, size_t *n, const char *key, uint64_t v)
+{
+    if (*n < STATUS_MAX_FIELDS)
+        f[(*n)++] = (struct ev_field){ .key = key, .kind = EV_UINT,
+                                       .v.u = v };
+}
+
+static size_t
+on_tick(void *ctx, const uint8_t **rec)
+{
+    struct estel_runtime *rt = ctx;
+    struct collector_stats *cs = collector_stats(rt->collector);
+    struct spool_stats *ss = spool_stats(rt->spool);
+    struct ev_field f[STATUS_MAX_FIELDS];
+    int64_t now = estel_now_mono_ns(), oldest;
+    size_t n = 0;
+
+    if (rt->cfg.status_interval_s == 0 || now < rt->next_status_ns)
+        return 0;
+    rt->next_status_ns = now + (int64_t)rt->cfg.status_interval_s *
+                               1000000000;
+    oldest = atomic_load(&ss->oldest_ready_ns);
+    add_u(f, &n, "uptime_s", (uint64_t)((now - rt->started_ns) / 1000000000));
+    add_u(f, &n, "events_in", atomic_load(&cs->events_in));
+    add_u(f, &n, "events_filtered", atomic_load(&cs->events_filtered));
+    add_u(f, &n, "records_out", atomic_load(&cs->records_out));
+    add_u(f, &n, "dropped_ring_full", atomic_load(&cs->dropped_ring_full));
+    add_u(f, &n, "dropped_too_big", atomic_load(&cs->dropped_too_big));
+    add_u(f, &n, "bad_input", atomic_load(&cs->bad_input));
+    add_u(f, &n, "es_dropped", atomic_load(&cs->es_dropped));
+    add_u(f, &n, "gaps", atomic_load(&cs->gaps_emitted));
+    add_u(f, &n, "batches_spooled", atomic_load(&ss->batches_written));
+    add_u(f, &n, "bytes_spooled", atomic_load(&ss->bytes_written));
+    add_u(f, &n, "batches_evicted", atomic_load(&ss->batches_evicted));
+    add_u(f, &n, "records_evicted", atomic_load(&ss->records_evicted));
+    add_u(f, &n, "batches_bad", atomic_load(&ss->batches_bad));
+    add_u(f, &n, "spool_bytes", atomic_load(&ss->ready_bytes));
+    add_u(f, &n, "spool_batches", atomic_load(&ss->ready_batches));
+    add_u(f, &n, "spool_max_bytes", rt->cfg.spool_max_bytes);
+    add_u(f, &n, "oldest_unsent_age_s", oldest == 0 ? 0 :
+          (uint64_t)((estel_now_realtime_ns() - oldest) / 1000000000));
+    if (rt->transport != NULL) {
+        struct transport_stats *ts = transport_stats(rt->transport);
+
+        add_u(f, &n, "batches_sent", atomic_load(&ts->batches_sent));
+        add_u(f, &n, "bytes_sent", atomic_load(&ts->bytes_sent));
+        add_u(f, &n, "batches_duplicate", atomic_load(&ts->batches_duplicate));
+        add_u(f, &n, "batches_dead", atomic_load(&ts->batches_dead));
+        add_u(f, &n, "retries_transient", atomic_load(&ts->retries_transient));
+        add_u(f, &n, "retries_auth", atomic_load(&ts->retries_auth));
+        add_u(f, &n, "retries_tls", atomic_load(&ts->retries_tls));
+        add_u(f, &n, "consecutive_failures",
+              atomic_load(&ts->consecutive_failures));
+        add_u(f, &n, "last_success_ns",
+              (uint64_t)atomic_load(&ts->last_success_ns));
+        add_u(f, &n, "client_cert_expiry_ns",
+              (uint64_t)atomic_load(&ts->client_cert_expiry_ns));
+    }
+    return encode_on_batcher(rt, "status", f, n, rec);
+}
+
+/* ---- building the pipeline ---------------------------------------------- */
+
+static enum estel_rc
+open_spool(struct estel_runtime *rt, struct estel_err *err)
+{
+    struct spool_config sc;
+
+    memset(&sc, 0, sizeof(sc));
+    sc.dir = rt->cfg.spool_dir;
+    sc.max_bytes = rt->cfg.spool_max_bytes;
+    sc.max_age_s = rt->cfg.spool_max_age_s;
+    sc.batch_max_bytes = rt->cfg.batch_max_bytes;
+    sc.batch_max_records = rt->cfg.batch_max_records;
+    sc.batch_max_age_ms = rt->cfg.batch_max_age_ms;
+    sc.compression_level = rt->cfg.compression_level;
+    sc.full_fsync = rt->cfg.full_fsync;
+    sc.bad_max_bytes = rt->cfg.spool_max_bytes / 10;
+    sc.dead_max_bytes = rt->cfg.spool_max_bytes / 10;
+    sc.host_id = rt->id.host_id;
+    sc.boot_id = rt->id.boot_id;
+    return spool_open(&rt->spool, &sc, err);
+}
+
+enum estel_rc
+runtime_create(struct estel_runtime **out, const struct runtime_options *opt,
+               struct estel_err *err)
+{
+    struct estel_runtime *rt;
+    struct record_limits lim;
+    enum estel_rc rc;
+
+    if ((rt = calloc(1, sizeof(*rt))) == NULL)
+        return estel_fail(err, ESTEL_E_NOMEM, "runtime: out of memory");
+    rt->opt = *opt;
+    if ((rt->src = source_find(opt->source)) == NULL) {
+        free(rt);
+        return estel_fail(err, ESTEL_E_USAGE, "unknown source '%s'; use "
+                          "es, eslogger or synthetic", opt->source);
+    }
+    if ((rc = runtime_configure(&rt->cfg, opt, err)) != ESTEL_OK)
+        goto fail;
+    if ((rc = make_identity(&rt->id, &rt->cfg, err)) != ESTEL_OK)
+        goto fail;
+    if ((rc = open_spool(rt, err)) != ESTEL_OK)
+        goto fail;
+    if ((rc = ring_create(&rt->ring, rt->cfg.ring_bytes, err)) != ESTEL_OK)
+        goto fail;
+    rc = collector_create(&rt->collector, &rt->cfg, rt->ring, &rt->id,
+                          spool_next_seq(rt->spool),
+                          strcmp(opt->source, "es") != 0, err);
+    if (rc != ESTEL_OK)
+        goto fail;
+    lim.argv_max_bytes = rt->cfg.argv_max_bytes;
+    lim.argv_max_count = rt->cfg.argv_max_count;
+    lim.capture_environment = rt->cfg.capture_environment;
+    if ((rc = record_encoder_create(&rt->tick_enc, &rt->id, &lim, err))
+        != ESTEL_OK)
+        goto fail;
+    rc = batcher_create(&rt->batcher, rt->spool, rt->ring, on_gap, rt, err);
+    if (rc != ESTEL_OK)
+        goto fail;
+    batcher_set_tick(rt->batcher, on_tick, rt);
+    if (rt->cfg.server_url != NULL &&
+        (rc = transport_create(&rt->transport, &rt->cfg, rt->spool, err))
+        != ESTEL_OK)
+        goto fail;
+    rc = rt->src->open(&rt->src_ctx, &rt->cfg, opt->input, opt->count,
+                       opt->seed, err);
+    if (rc != ESTEL_OK)
+        goto fail;
+    *out = rt;
+    return ESTEL_OK;
+fail:
+    runtime_destroy(&rt);
+    return rc;
+}
+
+void
+runtime_destroy(struct estel_runtime **rtp)
+{
+    struct estel_runtime *rt;
+
+    if (rtp == NULL || (rt = *rtp) == NULL)
+        return;
+    if (rt->src_ctx != NULL)
+        rt->src->close(&rt->src_ctx);
+    transport_destroy(&rt->transport);
+    batcher_destroy(&rt->batcher);
+    record_encoder_destroy(&rt->tick_enc);
+    collector_destroy(&rt->collector);
+    ring_destroy(&rt->ring);
+    spool_close(&rt->spool);
+    config_free(&rt->cfg);
+    free(rt);
+    *rtp = NULL;
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+static void *
+source_main(void *arg)
+{
+    struct estel_runtime *rt = arg;
+    enum estel_rc rc = rt->src->run(rt->src_ctx, rt->collector,
+                                    &rt->source_err);
+
+    if (rc != ESTEL_OK && rc != ESTEL_E_EOF)
+        log_warnx("source %s: %s", rt->src->name, rt->source_err.msg);
+    /* the source is the ring's only producer: it alone may close it */
+    ring_close(rt->ring);
+    atomic_store(&rt->source_done, true);
+    return NULL;
+}
+
+static void *
+batcher_main(void *arg)
+{
+    struct estel_runtime *rt = arg;
+
+    if (batcher_run(rt->batcher, &rt->batcher_err) != ESTEL_OK)
+        log_warnx("batcher: %s", rt->batcher_err.msg);
+    atomic_store(&rt->batcher_done, true);
+    if (rt->transport != NULL && rt->opt.drain)
+        transport_set_draining(rt->transport);
+    return NULL;
+}
+
+static void *
+uploader_main(void *arg)
+{
+    struct estel_runtime *rt = arg;
+
+    if (transport_run(rt->transport, &rt->uploader_err) != ESTEL_OK)
+        log_warnx("uploader: %s", rt->uploader_err.msg);
+    atomic_store(&rt->uploader_done, true);
+    return NULL;
+}
+
+static enum estel_rc
+start_threads(struct estel_runtime *rt, struct estel_err *err)
+{
+    int e;
+
+    if ((e = pthread_create(&rt->batcher_thr, NULL, batcher_main, rt)) != 0)
+        goto fail;
+    rt->batcher_started = true;
+    if (rt->transport != NULL) {
+        if ((e = pthread_create(&rt->uploader_thr, NULL, uploader_main,
+                                rt)) != 0)
+            goto fail;
+        rt->uploader_started = true;
+    }
+    if ((e = pthread_create(&rt->source_thr, NULL, source_main, rt)) != 0)
+        goto fail;
+    rt->source_started = true;
+    return ESTEL_OK;
+fail:
+    errno = e;
+    return estel_fail_errno(err, ESTEL_E_IO, "cannot start a thread");
+}
+
+void
+runtime_block_signals(void)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+void
+runtime_request_stop(struct estel_runtime *rt)
+{
+    atomic_store(&rt->stop, true);
+}
+
+/* Is the run over (drain mode: everything delivered)? */
+static bool
+drained(const struct estel_runtime *rt)
+{
+    if (!rt->opt.drain)
+        return false;
+    if (rt->transport == NULL)
+        return atomic_load(&rt->batcher_done);
+    return atomic_load(&rt->uploader_done);
+}
+
+static void
+wait_for_end(struct estel_runtime *rt)
+{
+    const struct timespec tick = { 0, 100000000 };
+    sigset_t set;
+    int sig;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    while (!atomic_load(&rt->stop) && !drained(rt)) {
+        sig = sigtimedwait(&set, NULL, &tick);
+        if (sig == SIGINT || sig == SIGTERM) {
+            log_info("signal %d: stopping", sig);
+            break;
+        }
+        if (sig == SIGHUP)
+            log_info("SIGHUP: certificates are re-read on the next "
+                     "connection; restart to apply other settings");
+        /* a finite source with no drain request: stop when it is done */
+        if (!rt->opt.drain && atomic_load(&rt->batcher_done) &&
+            (rt->transport == NULL || atomic_load(&rt->uploader_done)))
+            break;
+    }
+}
+
+static void
+stop_threads(struct estel_runtime *rt)
+{
+    /* pipeline order: source, then batcher (drains the ring and seals the
+     * last batch), then the uploader within its grace period */
+    if (rt->source_started) {
+        rt->src->stop(rt->src_ctx);
+        pthread_join(rt->source_thr, NULL);
+    }
+    if (rt->batcher_started)
+        pthread_join(rt->batcher_thr, NULL);
+    if (rt->uploader_started) {
+        transport_stop(rt->transport, rt->opt.grace_ms > 0 ?
+                       rt->opt.grace_ms : 5000);
+        pthread_join(rt->uploader_thr, NULL);
+    }
+}
+
+enum estel_rc
+runtime_run(struct estel_runtime *rt, struct estel_err *err)
+{
+    struct collector_stats *cs;
+    enum estel_rc rc;
+
+    rt->started_ns = estel_now_mono_ns();
+    rt->next_status_ns = rt->started_ns +
+                         (int64_t)rt->cfg.status_interval_s * 1000000000;
+    log_info("starting: source %s, spool %s, %s", rt->src->name,
+             rt->cfg.spool_dir, rt->cfg.server_url != NULL ?
+             rt->cfg.server_url : "no server (spool only)");
+    if ((rc = start_threads(rt, err)) != ESTEL_OK) {
+        runtime_request_stop(rt);
+        stop_threads(rt);
+        return rc;
+    }
+    wait_for_end(rt);
+    stop_threads(rt);
+    cs = collector_stats(rt->collector);
+    log_info("stopped: %llu events in, %llu records, %llu filtered, "
+             "%llu dropped, %llu bad input",
+             (unsigned long long)atomic_load(&cs->events_in),
+             (unsigned long long)atomic_load(&cs->records_out),
+             (unsigned long long)atomic_load(&cs->events_filtered),
+             (unsigned long long)(atomic_load(&cs->dropped_ring_full) +
+                                  atomic_load(&cs->dropped_too_big)),
+             (unsigned long long)atomic_load(&cs->bad_input));
+    if (rt->batcher_err.rc != ESTEL_OK)
+        return estel_fail(err, rt->batcher_err.rc, "%s", rt->batcher_err.msg);
+    if (rt->opt.drain && rt->uploader_err.rc != ESTEL_OK)
+        return estel_fail(err, rt->uploader_err.rc, "%s",
+                          rt->uploader_err.msg);
+    if (rt->source_err.rc != ESTEL_OK && rt->source_err.rc != ESTEL_E_EOF)
+        return estel_fail(err, rt->source_err.rc, "%s", rt->source_err.msg);
+    return ESTEL_OK;
+}

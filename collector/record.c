@@ -1,0 +1,533 @@
+/*
+ * record.c - the schema v1 msgpack record encoder (docs/schema.md).
+ *
+ * One map per event with short, stable keys.  The envelope (type, times,
+ * sequence numbers, host/boot ids, event id) comes first, then "p" (the
+ * acting process) and "e" (the payload, keyed by ES member names).  Keys
+ * whose value is absent are left out rather than written as nil, so a
+ * record is as small as its event.  The packer writes into one reusable
+ * buffer: after warm-up no record costs a malloc.
+ */
+#include "collector/collector.h"
+#include "common/evtype.h"
+
+#include <msgpack.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#define RECORD_MAX_BYTES (4u << 20)     /* one record never exceeds this */
+
+struct record_encoder {
+    struct record_identity id;
+    struct record_limits limits;
+    uint64_t entity_seed;               /* hash of host + boot */
+    size_t host_len, boot_len;
+    struct estel_buf out;
+    msgpack_packer pk;
+    bool overflow;                      /* the record hit RECORD_MAX */
+};
+
+static int
+pk_write(void *data, const char *p, size_t n)
+{
+    struct record_encoder *enc = data;
+
+    if (buf_append(&enc->out, p, n) != ESTEL_OK) {
+        enc->overflow = true;
+        return -1;
+    }
+    return 0;
+}
+
+enum estel_rc
+record_encoder_create(struct record_encoder **out,
+                      const struct record_identity *id,
+                      const struct record_limits *limits,
+                      struct estel_err *err)
+{
+    struct record_encoder *enc;
+    char seed[sizeof(id->host_id) + sizeof(id->boot_id) + 1];
+    int n;
+
+    if ((enc = calloc(1, sizeof(*enc))) == NULL)
+        return estel_fail(err, ESTEL_E_NOMEM, "record encoder: out of "
+                          "memory");
+    enc->id = *id;
+    enc->id.host_id[sizeof(enc->id.host_id) - 1] = '\0';
+    enc->id.boot_id[sizeof(enc->id.boot_id) - 1] = '\0';
+    enc->limits = *limits;
+    enc->host_len = strlen(enc->id.host_id);
+    enc->boot_len = strlen(enc->id.boot_id);
+    n = snprintf(seed, sizeof(seed), "%s|%s", enc->id.host_id,
+                 enc->id.boot_id);
+    enc->entity_seed = XXH3_64bits(seed, (size_t)n);
+    buf_init(&enc->out, RECORD_MAX_BYTES);
+    if (buf_reserve(&enc->out, 4096) != ESTEL_OK) {
+        free(enc);
+        return estel_fail(err, ESTEL_E_NOMEM, "record encoder: out of "
+                          "memory");
+    }
+    msgpack_packer_init(&enc->pk, enc, pk_write);
+    *out = enc;
+    return ESTEL_OK;
+}
+
+void
+record_encoder_destroy(struct record_encoder **encp)
+{
+    if (encp == NULL || *encp == NULL)
+        return;
+    buf_free(&(*encp)->out);
+    free(*encp);
+    *encp = NULL;
+}
+
+uint64_t
+record_entity_id(const struct record_identity *id, int32_t pid,
+                 int32_t pidversion)
+{
+    char seed[sizeof(id->host_id) + sizeof(id->boot_id) + 1];
+    int32_t key[2] = { pid, pidversion };
+    int n = snprintf(seed, sizeof(seed), "%s|%s", id->host_id, id->boot_id);
+
+    return XXH3_64bits_withSeed(key, sizeof(key), XXH3_64bits(seed,
+                                                              (size_t)n));
+}
+
+/* ---- small packing helpers --------------------------------------------- */
+
+static void
+pk_key(struct record_encoder *enc, const char *key)
+{
+    size_t n = strlen(key);
+
+    msgpack_pack_str(&enc->pk, n);
+    msgpack_pack_str_body(&enc->pk, key, n);
+}
+
+static void
+pk_str(struct record_encoder *enc, const char *p, size_t n)
+{
+    msgpack_pack_str(&enc->pk, n);
+    msgpack_pack_str_body(&enc->pk, p, n);
+}
+
+static void
+pk_kv_str(struct record_encoder *enc, const char *key, struct ev_str s)
+{
+    pk_key(enc, key);
+    if (s.ptr == NULL)
+        msgpack_pack_nil(&enc->pk);
+    else
+        pk_str(enc, s.ptr, s.len);
+}
+
+static void
+pk_kv_i64(struct record_encoder *enc, const char *key, int64_t v)
+{
+    pk_key(enc, key);
+    msgpack_pack_int64(&enc->pk, v);
+}
+
+static void
+pk_kv_u64(struct record_encoder *enc, const char *key, uint64_t v)
+{
+    pk_key(enc, key);
+    msgpack_pack_uint64(&enc->pk, v);
+}
+
+static void
+pk_hex(struct record_encoder *enc, const uint8_t *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    char tmp[128];
+
+    if (n > sizeof(tmp) / 2)
+        n = sizeof(tmp) / 2;
+    for (size_t i = 0; i < n; i++) {
+        tmp[2 * i] = hex[p[i] >> 4];
+        tmp[2 * i + 1] = hex[p[i] & 15];
+    }
+    pk_str(enc, tmp, 2 * n);
+}
+
+static void
+pk_kv_u64hex(struct record_encoder *enc, const char *key, uint64_t v)
+{
+    uint8_t be[8];
+
+    for (int i = 0; i < 8; i++)
+        be[i] = (uint8_t)(v >> (56 - 8 * i));
+    pk_key(enc, key);
+    pk_hex(enc, be, sizeof(be));
+}
+
+static uint64_t
+entity_of(const struct record_encoder *enc, int32_t pid, int32_t pidversion)
+{
+    int32_t key[2] = { pid, pidversion };
+
+    return XXH3_64bits_withSeed(key, sizeof(key), enc->entity_seed);
+}
+
+/* ---- files, tokens, processes ------------------------------------------ */
+
+static void
+pk_file(struct record_encoder *enc, const struct ev_file *f)
+{
+    const struct ev_stat *st = &f->stat;
+    size_t n = 1 + (f->path_truncated ? 1 : 0) + (f->has_stat ? 11 : 0);
+
+    msgpack_pack_map(&enc->pk, n);
+    pk_kv_str(enc, "path", f->path.ptr != NULL ? f->path :
+              (struct ev_str){ "", 0 });
+    if (f->path_truncated) {
+        pk_key(enc, "trunc");
+        msgpack_pack_true(&enc->pk);
+    }
+    if (!f->has_stat)
+        return;
+    pk_kv_u64(enc, "ino", st->ino);
+    pk_kv_i64(enc, "dev", st->dev);
+    pk_kv_u64(enc, "mode", st->mode);
+    pk_kv_u64(enc, "nlink", st->nlink);
+    pk_kv_u64(enc, "uid", st->uid);
+    pk_kv_u64(enc, "gid", st->gid);
+    pk_kv_i64(enc, "size", st->size);
+    pk_kv_u64(enc, "flags", st->flags);
+    pk_kv_i64(enc, "mtime", st->mtime_ns);
+    pk_kv_i64(enc, "ctime", st->ctime_ns);
+    pk_kv_i64(enc, "btime", st->btime_ns);
+}
+
+static void
+pk_token(struct record_encoder *enc, const struct ev_token *t)
+{
+    msgpack_pack_map(&enc->pk, 8);
+    pk_kv_u64(enc, "auid", t->auid);
+    pk_kv_u64(enc, "euid", t->euid);
+    pk_kv_u64(enc, "egid", t->egid);
+    pk_kv_u64(enc, "ruid", t->ruid);
+    pk_kv_u64(enc, "rgid", t->rgid);
+    pk_kv_i64(enc, "pid", t->pid);
+    pk_kv_u64(enc, "asid", t->asid);
+    pk_kv_i64(enc, "pv", t->pidversion);
+}
+
+static void
+pk_process(struct record_encoder *enc, const struct ev_process *p)
+{
+    const struct ev_token *t = &p->token;
+    size_t n = 17;      /* the keys written unconditionally */
+
+    n += p->has_cdhash + (p->signing_id.ptr != NULL) +
+         (p->team_id.ptr != NULL) + p->has_tty + p->has_start_time +
+         (p->has_parent_tokens ? 6 : 0) + p->has_cs_validation;
+    msgpack_pack_map(&enc->pk, n);
+    pk_kv_i64(enc, "pid", t->pid);                              /* 1 */
+    pk_kv_i64(enc, "pv", t->pidversion);
+    pk_kv_u64hex(enc, "eid", entity_of(enc, t->pid, t->pidversion));
+    pk_kv_i64(enc, "ppid", p->ppid);
+    pk_kv_i64(enc, "oppid", p->original_ppid);                  /* 5 */
+    pk_kv_i64(enc, "pgid", p->group_id);
+    pk_kv_i64(enc, "sid", p->session_id);
+    pk_kv_u64(enc, "auid", t->auid);
+    pk_kv_u64(enc, "euid", t->euid);
+    pk_kv_u64(enc, "egid", t->egid);                            /* 10 */
+    pk_kv_u64(enc, "ruid", t->ruid);
+    pk_kv_u64(enc, "rgid", t->rgid);
+    pk_kv_u64(enc, "asid", t->asid);
+    pk_kv_u64(enc, "csf", p->cs_flags);
+    pk_key(enc, "plat");                                        /* 15 */
+    if (p->is_platform_binary)
+        msgpack_pack_true(&enc->pk);
+    else
+        msgpack_pack_false(&enc->pk);
+    pk_key(enc, "esc");
+    if (p->is_es_client)
+        msgpack_pack_true(&enc->pk);
+    else
+        msgpack_pack_false(&enc->pk);
+    if (p->has_cdhash) {
+        pk_key(enc, "cdh");
+        pk_hex(enc, p->cdhash, sizeof(p->cdhash));
+    }
+    if (p->signing_id.ptr != NULL)
+        pk_kv_str(enc, "sig", p->signing_id);
+    if (p->team_id.ptr != NULL)
+        pk_kv_str(enc, "team", p->team_id);
+    pk_key(enc, "exe");                                         /* 17 */
+    pk_file(enc, &p->executable);
+    if (p->has_tty) {
+        pk_key(enc, "tty");
+        pk_file(enc, &p->tty);
+    }
+    if (p->has_start_time)
+        pk_kv_i64(enc, "start", p->start_time_ns);
+    if (p->has_parent_tokens) {
+        pk_kv_i64(enc, "rpid", p->responsible.pid);
+        pk_kv_i64(enc, "rpv", p->responsible.pidversion);
+        pk_kv_u64hex(enc, "reid", entity_of(enc, p->responsible.pid,
+                                            p->responsible.pidversion));
+        pk_kv_i64(enc, "parpid", p->parent.pid);
+        pk_kv_i64(enc, "parpv", p->parent.pidversion);
+        pk_kv_u64hex(enc, "pareid", entity_of(enc, p->parent.pid,
+                                              p->parent.pidversion));
+    }
+    if (p->has_cs_validation)
+        pk_kv_i64(enc, "csv", p->cs_validation_category);
+}
+
+/* ---- payload ----------------------------------------------------------- */
+
+/* Pack a key made of two parts ("args" + "_count") without a temp copy. */
+static void
+pk_key2(struct record_encoder *enc, const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+
+    msgpack_pack_str(&enc->pk, na + nb);
+    msgpack_pack_str_body(&enc->pk, a, na);
+    msgpack_pack_str_body(&enc->pk, b, nb);
+}
+
+/* How many leading items fit in the argv limits. */
+static size_t
+strs_kept(const struct record_encoder *enc, const struct ev_strs *v)
+{
+    uint64_t bytes = 0;
+    size_t i;
+
+    for (i = 0; i < v->stored && i < enc->limits.argv_max_count; i++) {
+        bytes += v->items[i].len;
+        if (bytes > enc->limits.argv_max_bytes)
+            break;
+    }
+    return i;
+}
+
+static bool
+field_skipped(const struct record_encoder *enc, const struct ev_field *f)
+{
+    /* the environment carries tokens and passwords: off unless asked */
+    return f->kind == EV_STRS && !enc->limits.capture_environment &&
+           strcmp(f->key, "env") == 0;
+}
+
+static size_t
+field_count(const struct record_encoder *enc, const struct ev_field *f)
+{
+    if (field_skipped(enc, f))
+        return 0;
+    if (f->kind == EV_STRS)
+        return strs_kept(enc, &f->v.strs) < f->v.strs.count ? 2 : 1;
+    return 1;
+}
+
+static void
+pk_strs(struct record_encoder *enc, const struct ev_field *f)
+{
+    const struct ev_strs *v = &f->v.strs;
+    size_t kept = strs_kept(enc, v);
+
+    pk_key(enc, f->key);
+    msgpack_pack_array(&enc->pk, kept);
+    for (size_t i = 0; i < kept; i++)
+        pk_str(enc, v->items[i].ptr != NULL ? v->items[i].ptr : "",
+               v->items[i].len);
+    if (kept < v->count) {          /* say how many there really were */
+        pk_key2(enc, f->key, "_count");
+        msgpack_pack_uint64(&enc->pk, v->count);
+    }
+}
+
+static void
+pk_field(struct record_encoder *enc, const struct ev_field *f)
+{
+    if (field_skipped(enc, f))
+        return;
+    if (f->kind == EV_STRS) {
+        pk_strs(enc, f);
+        return;
+    }
+    pk_key(enc, f->key);
+    switch (f->kind) {
+    case EV_INT:
+        msgpack_pack_int64(&enc->pk, f->v.i);
+        break;
+    case EV_UINT:
+        msgpack_pack_uint64(&enc->pk, f->v.u);
+        break;
+    case EV_BOOL:
+        if (f->v.b)
+            msgpack_pack_true(&enc->pk);
+        else
+            msgpack_pack_false(&enc->pk);
+        break;
+    case EV_STR:
+        if (f->v.s.ptr == NULL)
+            msgpack_pack_nil(&enc->pk);
+        else
+            pk_str(enc, f->v.s.ptr, f->v.s.len);
+        break;
+    case EV_HEX:
+        pk_hex(enc, (const uint8_t *)f->v.s.ptr, f->v.s.len);
+        break;
+    case EV_FILE:
+        pk_file(enc, f->v.file);
+        break;
+    case EV_PROC:
+        pk_process(enc, f->v.proc);
+        break;
+    case EV_TOKEN:
+        pk_token(enc, &f->v.token);
+        break;
+    default:
+        msgpack_pack_nil(&enc->pk);
+    }
+}
+
+static void
+pk_payload(struct record_encoder *enc, const struct estel_event *ev)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < ev->nfields; i++)
+        n += field_count(enc, &ev->fields[i]);
+    if (ev->raw.ptr != NULL)
+        n++;
+    msgpack_pack_map(&enc->pk, n);
+    for (size_t i = 0; i < ev->nfields; i++)
+        pk_field(enc, &ev->fields[i]);
+    if (ev->raw.ptr != NULL)
+        pk_kv_str(enc, "raw", ev->raw);
+}
+
+/* ---- the envelope ------------------------------------------------------ */
+
+/*
+ * The event id must be the same every time the same event is encoded (a
+ * retried batch, a replayed eslogger line) and differ between events:
+ * host, boot, mach_time, the ES sequence numbers and the actor identify
+ * one ES message.
+ */
+static void
+pk_event_id(struct record_encoder *enc, const struct estel_event *ev)
+{
+    struct {
+        uint64_t mach_time, seq, gseq;
+        int64_t time_ns;
+        uint32_t type;
+        int32_t pid, pidversion;
+    } key;
+    XXH128_hash_t h;
+    XXH128_canonical_t c;
+
+    memset(&key, 0, sizeof(key));
+    key.mach_time = ev->mach_time;
+    key.seq = ev->seq_num;
+    key.gseq = ev->global_seq_num;
+    key.time_ns = ev->time_ns;
+    key.type = ev->type;
+    key.pid = ev->process.token.pid;
+    key.pidversion = ev->process.token.pidversion;
+    h = XXH3_128bits_withSeed(&key, sizeof(key), enc->entity_seed);
+    XXH128_canonicalFromHash(&c, h);
+    pk_key(enc, "id");
+    pk_hex(enc, c.digest, sizeof(c.digest));
+}
+
+/* Collector records are identified by what made them and their number. */
+static void
+pk_collector_id(struct record_encoder *enc, const char *kind, uint64_t seq)
+{
+    XXH128_canonical_t c;
+    XXH128_hash_t h = XXH3_128bits_withSeed(kind, strlen(kind),
+                                            enc->entity_seed ^ seq);
+
+    XXH128_canonicalFromHash(&c, h);
+    pk_key(enc, "id");
+    pk_hex(enc, c.digest, sizeof(c.digest));
+}
+
+static void
+pk_envelope(struct record_encoder *enc, const char *name, size_t name_len,
+            uint64_t seq, int64_t time_ns, size_t extra)
+{
+    msgpack_pack_map(&enc->pk, 6 + extra);
+    pk_kv_u64(enc, "v", ESTEL_SCHEMA_VERSION);
+    pk_key(enc, "ev");
+    pk_str(enc, name, name_len);
+    pk_kv_u64(enc, "cs", seq);
+    pk_kv_i64(enc, "ts", time_ns);
+    pk_key(enc, "hid");
+    pk_str(enc, enc->id.host_id, enc->host_len);
+    pk_key(enc, "bid");
+    pk_str(enc, enc->id.boot_id, enc->boot_len);
+}
+
+static enum estel_rc
+finish(struct record_encoder *enc, const uint8_t **out, size_t *out_len)
+{
+    if (enc->overflow)
+        return ESTEL_E_REJECTED;
+    *out = (const uint8_t *)enc->out.data;
+    *out_len = enc->out.len;
+    return ESTEL_OK;
+}
+
+enum estel_rc
+record_encode_event(struct record_encoder *enc, const struct estel_event *ev,
+                    uint64_t seq, const uint8_t **out, size_t *out_len)
+{
+    const char *name = estel_evtype_name(ev->type);
+    size_t name_len;
+
+    if (name != NULL)
+        name_len = strlen(name);
+    else if (ev->type_name.ptr != NULL)
+        name = ev->type_name.ptr, name_len = ev->type_name.len;
+    else
+        name = "unknown", name_len = 7;
+    buf_clear(&enc->out);
+    enc->overflow = false;
+    pk_envelope(enc, name, name_len, seq, ev->time_ns,
+                6 + ev->has_seq + ev->has_global_seq + ev->has_thread);
+    pk_kv_u64(enc, "et", ev->type);
+    pk_kv_u64(enc, "mv", ev->version);
+    pk_kv_u64(enc, "mt", ev->mach_time);
+    if (ev->has_seq)
+        pk_kv_u64(enc, "sq", ev->seq_num);
+    if (ev->has_global_seq)
+        pk_kv_u64(enc, "gsq", ev->global_seq_num);
+    if (ev->has_thread)
+        pk_kv_u64(enc, "thr", ev->thread_id);
+    pk_event_id(enc, ev);
+    pk_key(enc, "p");
+    pk_process(enc, &ev->process);
+    pk_key(enc, "e");
+    pk_payload(enc, ev);
+    return finish(enc, out, out_len);
+}
+
+enum estel_rc
+record_encode_collector(struct record_encoder *enc, const char *kind,
+                        uint64_t seq, int64_t time_ns,
+                        const struct ev_field *fields, size_t nfields,
+                        const uint8_t **out, size_t *out_len)
+{
+    size_t n = 0;
+
+    buf_clear(&enc->out);
+    enc->overflow = false;
+    pk_envelope(enc, kind, strlen(kind), seq, time_ns, 2);
+    pk_collector_id(enc, kind, seq);
+    for (size_t i = 0; i < nfields; i++)
+        n += field_count(enc, &fields[i]);
+    pk_key(enc, "e");
+    msgpack_pack_map(&enc->pk, n);
+    for (size_t i = 0; i < nfields; i++)
+        pk_field(enc, &fields[i]);
+    return finish(enc, out, out_len);
+}

@@ -1,0 +1,176 @@
+/*
+ * spool.h - the crash-safe on-disk queue of compressed batches, and the
+ * batcher that fills it.
+ *
+ * Layout (directory 0700, files 0600, everything opened with openat and
+ * O_NOFOLLOW relative to the spool directory fd):
+ *   tmp/    batches being written (removed at start)
+ *   ready/  closed batches, named so that sorting by name = oldest first
+ *   bad/    files that failed verification (bounded, for forensics)
+ *   dead/   batches the server rejected permanently (bounded)
+ *
+ * The batcher thread writes (tmp/ -> fsync -> rename into ready/ -> fsync
+ * dir); the uploader thread reads and deletes.  Ownership of a batch file
+ * passes at rename(): the writer never touches a file in ready/ again, and
+ * a reader that finds a file gone (evicted) just moves on.
+ * The batch file format (byte diagram) is in spool/batchfile.h and
+ * docs/spool.md.
+ */
+#ifndef ESTEL_SPOOL_H
+#define ESTEL_SPOOL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/ring.h"
+
+#define SPOOL_NAME_MAX 64
+
+struct spool_config {
+    const char *dir;
+    uint64_t max_bytes;             /* compressed bytes in ready/ */
+    uint64_t max_age_s;             /* 0: no age limit */
+    uint64_t batch_max_bytes;       /* uncompressed bytes per batch */
+    uint32_t batch_max_records;
+    uint32_t batch_max_age_ms;
+    int compression_level;
+    bool full_fsync;                /* F_FULLFSYNC on macOS */
+    uint64_t bad_max_bytes;         /* bound on bad/ */
+    uint64_t dead_max_bytes;        /* bound on dead/ */
+    const char *host_id;            /* written into every batch header */
+    const char *boot_id;
+};
+
+/* What a batch file's header says. */
+struct spool_batch_info {
+    char name[SPOOL_NAME_MAX];      /* file name inside ready/ */
+    char host_id[72];
+    char boot_id[72];
+    uint64_t first_seq;
+    uint64_t last_seq;
+    uint32_t record_count;
+    uint64_t raw_bytes;             /* uncompressed msgpack bytes */
+    uint64_t file_bytes;            /* header + zstd frame on disk */
+    int64_t created_ns;
+    uint64_t checksum;              /* XXH3-64 of the uncompressed records */
+};
+
+struct spool_stats {
+    _Atomic uint64_t batches_written;
+    _Atomic uint64_t records_written;
+    _Atomic uint64_t bytes_written;     /* compressed, on disk */
+    _Atomic uint64_t raw_bytes_written;
+    _Atomic uint64_t batches_evicted;
+    _Atomic uint64_t records_evicted;
+    _Atomic uint64_t batches_bad;
+    _Atomic uint64_t batches_dead;
+    _Atomic uint64_t write_errors;      /* ENOSPC, EIO, ... (retried) */
+    _Atomic uint64_t ready_bytes;       /* now in ready/ */
+    _Atomic uint64_t ready_batches;
+    _Atomic int64_t oldest_ready_ns;    /* created time; 0 if empty */
+};
+
+struct spool;
+
+/*
+ * Open (creating if needed) the spool at cfg->dir: check ownership and
+ * mode (refuse a symlink, or a directory writable by others), create the
+ * subdirectories, remove leftovers in tmp/, and list ready/ (names and
+ * sizes only: a 1 GiB backlog is not read).  Borrows cfg's strings.
+ */
+enum estel_rc spool_open(struct spool **out, const struct spool_config *cfg,
+                         struct estel_err *err);
+void spool_close(struct spool **sp);
+
+/* First collector sequence number after the highest one on disk. */
+uint64_t spool_next_seq(const struct spool *sp);
+struct spool_stats *spool_stats(struct spool *sp);
+
+/* ---- writer side: the batcher (one thread) ----------------------------- */
+
+/* A range of records lost to eviction, for the gap record. */
+struct spool_gap {
+    uint64_t first_seq;
+    uint64_t last_seq;
+    uint64_t records;
+    uint64_t batches;
+    const char *reason;             /* "spool_full", "spool_max_age",
+                                       "disk_full" */
+};
+/*
+ * Called on the batcher thread when records were lost; it encodes a gap
+ * record and returns it (borrowed until the next call) so the batcher puts
+ * it into the current batch.  Returns 0 when there is nothing to add.
+ */
+typedef size_t spool_gap_fn(void *ctx, const struct spool_gap *gap,
+                            const uint8_t **rec);
+
+/*
+ * Called on the batcher thread about once a second (also while idle); may
+ * return one record (borrowed until the next call) to add to the open
+ * batch, or 0.  The runtime makes its periodic "status" records here,
+ * because only the source thread may push into the ring.
+ */
+typedef size_t spool_tick_fn(void *ctx, const uint8_t **rec);
+
+struct batcher;
+enum estel_rc batcher_create(struct batcher **out, struct spool *sp,
+                             struct ring *ring, spool_gap_fn *on_gap,
+                             void *gap_ctx, struct estel_err *err);
+void batcher_destroy(struct batcher **b);
+void batcher_set_tick(struct batcher *b, spool_tick_fn *fn, void *ctx);
+/*
+ * Thread body: take records from the ring, close a batch on size, count or
+ * age, compress, write.  Returns when the ring is finished (closed and
+ * drained; the last batch is sealed) or batcher_stop() was called.
+ */
+enum estel_rc batcher_run(struct batcher *b, struct estel_err *err);
+void batcher_stop(struct batcher *b);           /* any thread */
+/* Seal the open batch at the next chance (e.g. uploader idle). */
+void batcher_flush_soon(struct batcher *b);     /* any thread */
+
+/* ---- reader side: the uploader and tools ------------------------------ */
+
+/*
+ * The oldest batch in ready/ (header read and checked, payload not).
+ * ESTEL_E_EOF when ready/ is empty.  A file whose header fails its checks
+ * is moved to bad/ (counted, logged) and the next one is tried.
+ */
+enum estel_rc spool_oldest(struct spool *sp, struct spool_batch_info *info,
+                           struct estel_err *err);
+/*
+ * Read batch name's zstd frame into frame (exactly the bytes that go on the
+ * wire) and verify it: header, zstd frame checksum, record checksum.
+ * ESTEL_E_CORRUPT: the file was moved to bad/; ESTEL_E_EOF: it is gone.
+ */
+enum estel_rc spool_read(struct spool *sp, const char *name,
+                         struct estel_buf *frame,
+                         struct spool_batch_info *info,
+                         struct estel_err *err);
+/* The server has it: delete from ready/ (and fsync the directory). */
+enum estel_rc spool_remove(struct spool *sp, const char *name,
+                           struct estel_err *err);
+/* The server refused it for good: move to dead/ with a reason file. */
+enum estel_rc spool_move_dead(struct spool *sp, const char *name,
+                              const char *reason, struct estel_err *err);
+/* Block until a new batch is ready, the spool is kicked, or timeout. */
+void spool_wait_ready(struct spool *sp, int64_t timeout_ms);
+void spool_kick(struct spool *sp);              /* any thread */
+
+/* Visit every batch in ready/ oldest first (tools: ls, cat, verify). */
+typedef enum estel_rc spool_visit_fn(void *ctx,
+                                     const struct spool_batch_info *info,
+                                     enum estel_rc check,
+                                     const char *problem);
+enum estel_rc spool_foreach(struct spool *sp, bool verify_payload,
+                            spool_visit_fn *fn, void *ctx,
+                            struct estel_err *err);
+
+/* Decompress a verified frame into records (msgpack, concatenated). */
+enum estel_rc spool_decompress(const void *frame, size_t len,
+                               uint64_t max_raw_bytes, struct estel_buf *raw,
+                               struct estel_err *err);
+
+#endif

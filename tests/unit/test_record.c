@@ -1,0 +1,293 @@
+/*
+ * test_record.c - schema v1 records: encoding, limits, ids, the hostile
+ * input check, JSON printing, and the collector's gap accounting.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+#include "collector/collector.h"
+#include "common/ring.h"
+
+static const struct record_identity ident = { "hostA", "boot1" };
+
+static struct record_encoder *
+encoder(uint32_t argv_bytes, uint32_t argv_count, bool env)
+{
+    struct record_limits lim = { argv_bytes, argv_count, env };
+    struct record_encoder *enc = NULL;
+
+    assert_int_equal(record_encoder_create(&enc, &ident, &lim, NULL),
+                     ESTEL_OK);
+    return enc;
+}
+
+/* Encode ev and return it as JSON text (static buffer). */
+static const char *
+as_json(struct record_encoder *enc, const struct estel_event *ev,
+        uint64_t seq)
+{
+    static struct estel_buf out;
+    const uint8_t *rec;
+    size_t len, used;
+
+    assert_int_equal(record_encode_event(enc, ev, seq, &rec, &len),
+                     ESTEL_OK);
+    buf_clear(&out);
+    assert_int_equal(record_to_json(rec, len, &out, &used, NULL), ESTEL_OK);
+    assert_int_equal(used, len);
+    buf_terminate(&out);
+    return out.data;
+}
+
+static void
+exec_event(struct estel_event *ev, struct ev_str *argv, size_t argc)
+{
+    struct ev_process *t;
+    struct ev_strs a = { argv, argc, argc };
+    static struct ev_str env[1] = { { "TOKEN=secret", 12 } };
+    struct ev_strs e = { env, 1, 1 };
+
+    ev_reset(ev);
+    ev->type = 9;
+    ev->version = 9;
+    ev->time_ns = 1754572895880814738LL;
+    ev->mach_time = 289350913517ull;
+    ev->has_seq = ev->has_global_seq = true;
+    ev->seq_num = 27;
+    ev->global_seq_num = 75;
+    ev->process.token.pid = 97391;
+    ev->process.token.pidversion = 149091;
+    ev->process.executable.path = ev_cstr("/bin/nu");
+    ev->process.signing_id = ev_cstr("nu-b9fb");
+    t = ev_add_proc(ev, "target");
+    t->token.pid = 97391;
+    t->token.pidversion = 149092;
+    t->executable.path = ev_cstr("/usr/bin/true");
+    ev_add_strs(ev, "args", a);
+    ev_add_strs(ev, "env", e);
+}
+
+static void
+test_record_exec_fields_and_env_off(void **state)
+{
+    struct record_encoder *enc = encoder(1024, 16, false);
+    struct ev_str argv[2] = { { "ls", 2 }, { "-l\n\"x\"", 6 } };
+    struct estel_event ev;
+    const char *j;
+
+    (void)state;
+    exec_event(&ev, argv, 2);
+    j = as_json(enc, &ev, 42);
+    assert_non_null(strstr(j, "\"v\":1,\"ev\":\"exec\",\"cs\":42,"));
+    assert_non_null(strstr(j, "\"ts\":1754572895880814738"));
+    assert_non_null(strstr(j, "\"hid\":\"hostA\",\"bid\":\"boot1\""));
+    assert_non_null(strstr(j, "\"et\":9,\"mv\":9,\"mt\":289350913517,"
+                                "\"sq\":27,\"gsq\":75"));
+    assert_non_null(strstr(j, "\"sig\":\"nu-b9fb\""));
+    assert_null(strstr(j, "\"team\""));     /* absent stays absent */
+    assert_non_null(strstr(j, "\"args\":[\"ls\",\"-l\\n\\\"x\\\"\"]"));
+    assert_null(strstr(j, "TOKEN"));        /* env is off by default */
+    assert_null(strstr(j, "args_count"));
+    record_encoder_destroy(&enc);
+    enc = encoder(1024, 16, true);
+    assert_non_null(strstr(as_json(enc, &ev, 42),
+                           "\"env\":[\"TOKEN=secret\"]"));
+    record_encoder_destroy(&enc);
+}
+
+static void
+test_record_argv_is_capped_and_counted(void **state)
+{
+    static struct ev_str argv[10000];
+    struct record_encoder *enc = encoder(100, 1000, false);
+    struct estel_event ev;
+    const char *j;
+
+    (void)state;
+    for (size_t i = 0; i < 10000; i++)
+        argv[i] = ev_cstr("abcdefghij");            /* 10 bytes each */
+    exec_event(&ev, argv, 10000);
+    j = as_json(enc, &ev, 1);
+    assert_non_null(strstr(j, "\"args_count\":10000"));
+    /* 100 bytes of argv: exactly 10 elements survive */
+    assert_non_null(strstr(j, "\"abcdefghij\"]"));
+    assert_int_equal(strstr(strstr(j, "\"args\":["), "]") -
+                     strstr(j, "\"args\":[") - 8, 10 * 13 - 1);
+    record_encoder_destroy(&enc);
+}
+
+static void
+test_record_ids_are_deterministic(void **state)
+{
+    struct record_encoder *enc = encoder(1024, 16, false);
+    struct ev_str argv[1] = { { "ls", 2 } };
+    struct estel_event ev;
+    char first[4096], eid[40];
+    const char *j, *id;
+
+    (void)state;
+    exec_event(&ev, argv, 1);
+    snprintf(first, sizeof(first), "%s", as_json(enc, &ev, 7));
+    j = as_json(enc, &ev, 7);
+    assert_string_equal(first, j);          /* same event, same bytes */
+    id = strstr(first, "\"id\":\"");
+    assert_non_null(id);
+    assert_int_equal(strchr(id + 6, '"') - (id + 6), 32);
+    ev.global_seq_num++;                    /* another event: another id */
+    j = as_json(enc, &ev, 7);
+    assert_null(strstr(j, id));
+    /* the process entity id is the documented hash */
+    snprintf(eid, sizeof(eid), "\"eid\":\"%016llx\"", (unsigned long long)
+             record_entity_id(&ident, 97391, 149091));
+    assert_non_null(strstr(j, eid));
+    record_encoder_destroy(&enc);
+}
+
+static void
+test_record_check_refuses_allocation_bombs(void **state)
+{
+    /* array32 declaring 2^32-1 elements in a 7-byte input */
+    static const uint8_t bomb[] = { 0xdd, 0xff, 0xff, 0xff, 0xff, 0x01,
+                                    0x02 };
+    static const uint8_t str_bomb[] = { 0xdb, 0x7f, 0xff, 0xff, 0xff, 'a' };
+    static const uint8_t bad_type[] = { 0xc1 };
+    static const uint8_t ok[] = { 0x82, 0xa1, 'a', 0x01, 0xa1, 'b', 0xc3,
+                                  0xff };
+    uint8_t deep[100];
+    struct estel_err err = { 0 };
+    size_t used = 0;
+
+    (void)state;
+    assert_int_equal(record_check(bomb, sizeof(bomb), &used, &err),
+                     ESTEL_E_CORRUPT);
+    assert_non_null(strstr(err.msg, "elements"));
+    estel_err_clear(&err);
+    assert_int_equal(record_check(str_bomb, sizeof(str_bomb), &used, &err),
+                     ESTEL_E_CORRUPT);
+    assert_non_null(strstr(err.msg, "exceeds"));
+    assert_int_equal(record_check(bad_type, 1, &used, NULL),
+                     ESTEL_E_CORRUPT);
+    assert_int_equal(record_check(ok, 3, &used, NULL), ESTEL_E_CORRUPT);
+    assert_int_equal(record_check(ok, sizeof(ok), &used, NULL), ESTEL_OK);
+    assert_int_equal(used, sizeof(ok) - 1);     /* one object, not two */
+    memset(deep, 0x91, sizeof(deep));           /* [[[[...]]]] */
+    deep[sizeof(deep) - 1] = 0xc0;
+    assert_int_equal(record_check(deep, sizeof(deep), &used, NULL),
+                     ESTEL_E_CORRUPT);
+}
+
+static void
+test_collector_ring_full_becomes_gap_record(void **state)
+{
+    struct estel_config cfg;
+    struct ring *r = NULL;
+    struct collector *c = NULL;
+    struct synthetic_gen *g = NULL;
+    struct estel_event ev;
+    struct estel_buf out;
+    const void *p;
+    size_t len, used;
+    int ok = 0, full = 0;
+
+    (void)state;
+    assert_int_equal(config_defaults(&cfg, NULL), ESTEL_OK);
+    assert_int_equal(ring_create(&r, 16384, NULL), ESTEL_OK);
+    assert_int_equal(collector_create(&c, &cfg, r, &ident, 100, false, NULL),
+                     ESTEL_OK);
+    assert_int_equal(synthetic_create(&g, 1, NULL), ESTEL_OK);
+    for (int i = 0; i < 200; i++) {
+        synthetic_next(g, &ev);
+        if (collector_emit(c, &ev) == ESTEL_OK)
+            ok++;
+        else
+            full++;
+    }
+    assert_true(full > 0);
+    assert_int_equal(atomic_load(&collector_stats(c)->dropped_ring_full),
+                     full);
+    while (ring_peek(r, &p, &len))              /* make room */
+        ring_pop(r);
+    synthetic_next(g, &ev);
+    assert_int_equal(collector_emit(c, &ev), ESTEL_OK);
+    /* the gap record comes first and names the lost numbers */
+    assert_true(ring_peek(r, &p, &len));
+    buf_init(&out, 0);
+    assert_int_equal(record_to_json(p, len, &out, &used, NULL), ESTEL_OK);
+    buf_terminate(&out);
+    assert_non_null(strstr(out.data, "\"ev\":\"gap\""));
+    {
+        char want[128];
+
+        snprintf(want, sizeof(want), "\"first_seq\":%d,\"last_seq\":%d,"
+                 "\"count\":%d,\"reason\":\"ring_full\"", 100 + ok,
+                 100 + ok + full - 1, full);
+        assert_non_null(strstr(out.data, want));
+    }
+    buf_free(&out);
+    synthetic_destroy(&g);
+    collector_destroy(&c);
+    ring_destroy(&r);
+    config_free(&cfg);
+}
+
+static void
+test_collector_es_sequence_gaps(void **state)
+{
+    struct estel_config cfg;
+    struct ring *r = NULL;
+    struct collector *c = NULL;
+    struct estel_event ev;
+    struct estel_buf out;
+    const void *p;
+    size_t len, used;
+    static const uint64_t gseq[] = { 10, 11, 15, 16, 3, 4 };
+
+    (void)state;
+    assert_int_equal(config_defaults(&cfg, NULL), ESTEL_OK);
+    assert_int_equal(ring_create(&r, 1 << 16, NULL), ESTEL_OK);
+    assert_int_equal(collector_create(&c, &cfg, r, &ident, 0, false, NULL),
+                     ESTEL_OK);
+    for (size_t i = 0; i < sizeof(gseq) / sizeof(gseq[0]); i++) {
+        ev_reset(&ev);
+        ev.type = 11;
+        ev.has_global_seq = ev.has_seq = true;
+        ev.global_seq_num = gseq[i];
+        ev.seq_num = gseq[i];
+        collector_track_es_seq(c, &ev);
+    }
+    /* 12..14 lost; 16 -> 3 is a new client, not a loss */
+    assert_int_equal(atomic_load(&collector_stats(c)->es_dropped), 3);
+    assert_true(ring_peek(r, &p, &len));
+    buf_init(&out, 0);
+    assert_int_equal(record_to_json(p, len, &out, &used, NULL), ESTEL_OK);
+    buf_terminate(&out);
+    assert_non_null(strstr(out.data, "\"reason\":\"es_drop\","
+                           "\"sequence\":\"global_seq_num\",\"es_first\":12,"
+                           "\"es_last\":14,\"count\":3"));
+    ring_pop(r);
+    assert_false(ring_peek(r, &p, &len));
+    buf_free(&out);
+    collector_destroy(&c);
+    ring_destroy(&r);
+    config_free(&cfg);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_record_exec_fields_and_env_off),
+        cmocka_unit_test(test_record_argv_is_capped_and_counted),
+        cmocka_unit_test(test_record_ids_are_deterministic),
+        cmocka_unit_test(test_record_check_refuses_allocation_bombs),
+        cmocka_unit_test(test_collector_ring_full_becomes_gap_record),
+        cmocka_unit_test(test_collector_es_sequence_gaps),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
