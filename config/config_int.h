@@ -23,7 +23,9 @@
 /* One problem-collecting pass over a source (a file, a buffer, flags). */
 struct config_ctx {
     struct estel_config *cfg;       /* written by appliers; NULL: validate */
-    const char *name;               /* source for messages; NULL: a flag */
+    const char *name;               /* source for messages, or NULL */
+    bool flag;                      /* a flag: problems go to err and
+                                       fixes are flag-shaped */
     enum config_origin origin;
     unsigned errors;
     config_report_fn *report;

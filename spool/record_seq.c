@@ -65,27 +65,27 @@ static bool
 read_str(struct cur *c, const uint8_t **s, size_t *len)
 {
     uint8_t t;
-    int n;
+    uint64_t n, l;
 
     if (!need(c, 1))
         return false;
     t = *c->p;
     if ((t & 0xe0) == 0xa0) {
-        *len = t & 0x1f;
+        l = t & 0x1f;
         n = 0;
     } else if (t >= 0xd9 && t <= 0xdb) {
-        n = 1 << (t - 0xd9);
-        if (!need(c, 1 + (size_t)n))
+        n = (uint64_t)1 << (t - 0xd9);
+        if (!need(c, 1 + n))
             return false;
-        *len = (size_t)be(c->p + 1, n);
+        l = be(c->p + 1, (int)n);
     } else {
         return false;
     }
-    c->p += 1 + n;
-    if (!need(c, *len))
+    if (!need(c, 1 + n) || (uint64_t)(c->end - c->p) - 1 - n < l)
         return false;
-    *s = c->p;
-    c->p += *len;
+    *s = c->p + 1 + n;
+    *len = (size_t)l;
+    c->p += 1 + n + l;
     return true;
 }
 
@@ -122,7 +122,7 @@ static int64_t
 scalar_extra(const struct cur *c, uint8_t t)
 {
     static const int8_t fixed[] = {
-        /* 0xc0 */ 0, -1, 0, 0, -2, -2, -2, -2,
+        /* 0xc0 */ 0, -1, 0, 0, -2, -2, -2, -3,
         /* 0xc8 */ -3, -3, 4, 8, 1, 2, 4, 8,
         /* 0xd0 */ 1, 2, 4, 8, 2, 3, 5, 9,
         /* 0xd8 */ 17, -2, -2, -2

@@ -41,6 +41,12 @@ struct spool_config {
     uint64_t dead_max_bytes;        /* bound on dead/ */
     const char *host_id;            /* written into every batch header */
     const char *boot_id;
+    /*
+     * Inspect mode (estel spool ls/cat/verify, status): read only.  No
+     * lock, no tmp/ cleanup, nothing created, moved or deleted, so a tool
+     * never disturbs a running agent's spool.  Writer calls are refused.
+     */
+    bool inspect;
 };
 
 /* What a batch file's header says. */
@@ -70,6 +76,14 @@ struct spool_stats {
     _Atomic uint64_t ready_bytes;       /* now in ready/ */
     _Atomic uint64_t ready_batches;
     _Atomic int64_t oldest_ready_ns;    /* created time; 0 if empty */
+    /* added by issue 3 (append only) */
+    _Atomic uint64_t batches_dropped;   /* held in memory, then lost */
+    _Atomic uint64_t records_dropped;   /* (disk full or I/O errors) */
+    _Atomic uint64_t records_rejected;  /* not a msgpack map with "cs" */
+    _Atomic uint64_t gaps_reported;     /* spool_gap_fn calls */
+    _Atomic uint64_t pending_batches;   /* sealed, waiting for the disk */
+    _Atomic uint64_t bad_bytes;         /* now in bad/ */
+    _Atomic uint64_t dead_bytes;        /* now in dead/ */
 };
 
 struct spool;
@@ -97,7 +111,7 @@ struct spool_gap {
     uint64_t records;
     uint64_t batches;
     const char *reason;             /* "spool_full", "spool_max_age",
-                                       "disk_full" */
+                                       "disk_full", "io_error" */
 };
 /*
  * Called on the batcher thread when records were lost; it encodes a gap
@@ -167,6 +181,13 @@ typedef enum estel_rc spool_visit_fn(void *ctx,
 enum estel_rc spool_foreach(struct spool *sp, bool verify_payload,
                             spool_visit_fn *fn, void *ctx,
                             struct estel_err *err);
+
+/*
+ * Read a record's collector sequence number ("cs") without decoding it:
+ * fast path for the collector's key order ("v", "ev", "cs" first), then a
+ * bounds-checked scan.  False if rec is not a map with an unsigned "cs".
+ */
+bool spool_record_seq(const uint8_t *rec, size_t len, uint64_t *seq);
 
 /* Decompress a verified frame into records (msgpack, concatenated). */
 enum estel_rc spool_decompress(const void *frame, size_t len,

@@ -1,0 +1,101 @@
+/*
+ * spool_int.h - what spool.c (directory, open, index, limits),
+ * spool_read.c (reader side) and batcher.c (writer thread) share.
+ * Never included from outside spool/.
+ *
+ * The ready index: an in-memory list of the batches in ready/, sorted by
+ * name (= first sequence), built at open from a directory listing (names
+ * and sizes only) and kept up to date by the batcher (appends after each
+ * rename) and the readers (remove, move to dead/, quarantine).  It lets
+ * the uploader find the oldest batch and the batcher evict, without
+ * listing the directory again.  Every change to it happens under sp->mu,
+ * and whoever takes an entry out of the index owns the file: that is how
+ * the uploader and the evictor never both act on one batch.
+ */
+#ifndef ESTEL_SPOOL_INT_H
+#define ESTEL_SPOOL_INT_H
+
+#include <pthread.h>
+#include "spool/batchfile.h"
+#include "spool/spool.h"
+
+#define SPOOL_LOW_WATER_PCT 90          /* evict down to 90 % of the max */
+/* A batch lent to the uploader is not evicted for this long (it is
+ * probably on the wire; evicting it would report a false gap). */
+#define SPOOL_CLAIM_NS ((int64_t)120 * 1000000000)
+#define SPOOL_GAPS_MAX 8
+
+struct ready_ent {
+    uint64_t first_seq;
+    uint64_t last_seq;
+    int64_t created_ns;
+    uint64_t file_bytes;
+    uint32_t records;                   /* 0: header not read yet */
+    int64_t claimed_ns;                 /* mono ns of the last spool_read */
+};
+
+struct ready_index {
+    struct ready_ent *v;
+    size_t head;                        /* entries are v[head, head+len) */
+    size_t len;
+    size_t cap;
+};
+
+struct spool {
+    struct spool_config cfg;            /* strings point at the copies */
+    char *dir;
+    char host_id[BATCHFILE_ID_MAX + 1];
+    char boot_id[BATCHFILE_ID_MAX + 1];
+    int dirfd;
+    int tmp_fd;
+    int ready_fd;
+    int bad_fd;
+    int dead_fd;
+    struct spool_stats stats;
+    uint64_t next_seq;                  /* computed at open */
+    _Atomic uint64_t seq_high;          /* highest last_seq on disk/written */
+
+    pthread_mutex_t mu;                 /* index, flags, marker */
+    pthread_cond_t cv;
+    bool mu_ready;
+    struct ready_index idx;
+    bool notified;                      /* a batch or a kick since wait */
+    uint64_t marker_seq;                /* next_seq floor persisted */
+    bool bad_full_logged;
+};
+
+/* ---- spool.c ----------------------------------------------------------- */
+
+/* Append a batch just renamed into ready/ (batcher) and wake readers. */
+enum estel_rc spool_index_add(struct spool *sp, const struct ready_ent *e,
+                              struct estel_err *err);
+/* Take name's entry out of the index; false if it was not there. */
+bool spool_index_take(struct spool *sp, const char *name,
+                      struct ready_ent *out);
+void spool_entry_name(const struct ready_ent *e, char *buf, size_t size);
+
+/*
+ * Evict the oldest batches until ready/ holds at most target_bytes and no
+ * batch was created before min_created_ns (0: no age limit).  Reports the
+ * lost ranges in gaps[] (at most SPOOL_GAPS_MAX, contiguous runs merged);
+ * returns how many.  Batcher thread.
+ */
+size_t spool_evict(struct spool *sp, uint64_t target_bytes,
+                   int64_t min_created_ns, const char *reason,
+                   struct spool_gap *gaps);
+
+/* Before a batch file holding last_seq is deleted for good: keep the
+ * numbering floor on disk so sequence numbers never repeat. */
+void spool_forget_seq(struct spool *sp, uint64_t last_seq);
+
+/* Move ready/name to bad/ (or just report it in inspect mode). */
+void spool_quarantine(struct spool *sp, const char *name,
+                      const char *reason);
+/* Keep dir (bad/ or dead/) under max_bytes, oldest names first. */
+void spool_trim_dir(struct spool *sp, int dirfd, const char *what,
+                    uint64_t max_bytes, _Atomic uint64_t *bytes);
+
+/* Wake spool_wait_ready(). */
+void spool_notify(struct spool *sp);
+
+#endif
