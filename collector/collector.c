@@ -192,16 +192,26 @@ flush_lost(struct collector *c)
     return true;
 }
 
+/*
+ * Report earlier losses before encoding seq's record: the gap record is
+ * encoded with the same encoder, whose buffer the next record borrows.
+ * False (seq counted as lost) while the ring is still full.
+ */
+static bool
+flush_before(struct collector *c, uint64_t seq)
+{
+    if (flush_lost(c))
+        return true;
+    note_lost(c, seq);
+    atomic_fetch_add(&c->stats.dropped_ring_full, 1);
+    return false;
+}
+
 static enum estel_rc
 push(struct collector *c, uint64_t seq, const uint8_t *rec, size_t len)
 {
     enum estel_rc rc;
 
-    if (!flush_lost(c)) {
-        note_lost(c, seq);
-        atomic_fetch_add(&c->stats.dropped_ring_full, 1);
-        return ESTEL_E_FULL;
-    }
     rc = ring_push(c->ring, rec, len);
     if (rc == ESTEL_OK) {
         atomic_fetch_add_explicit(&c->stats.records_out, 1,
@@ -230,6 +240,8 @@ collector_emit(struct collector *c, const struct estel_event *ev)
         return ESTEL_OK;
     }
     seq = collector_take_seq(c);
+    if (!flush_before(c, seq))
+        return ESTEL_E_FULL;
     if (record_encode_event(c->enc, ev, seq, &rec, &len) != ESTEL_OK) {
         note_lost(c, seq);
         atomic_fetch_add(&c->stats.dropped_too_big, 1);
@@ -284,6 +296,8 @@ collector_emit_collector(struct collector *c, const char *kind,
     size_t len;
     uint64_t seq = collector_take_seq(c);
 
+    if (!flush_before(c, seq))
+        return ESTEL_E_FULL;
     if (record_encode_collector(c->enc, kind, seq, estel_now_realtime_ns(),
                                 fields, nfields, &rec, &len) != ESTEL_OK) {
         note_lost(c, seq);

@@ -312,13 +312,41 @@ enum estel_rc eslogger_parser_create(struct eslogger_parser **out,
                                      struct estel_err *err);
 void eslogger_parser_destroy(struct eslogger_parser **p);
 /*
- * Parse one line (without its \n).  The line is modified in place (string
- * unescaping) and ev borrows from it.  ESTEL_E_CORRUPT with a message
- * naming what is wrong (the caller adds the line number).
+ * Parse one line (without its \n; at most ESLOGGER_MAX_LINE bytes).  The
+ * line is not modified; ev borrows strings from the parser (which holds
+ * them unescaped) until the next call.  ESTEL_E_CORRUPT with a message
+ * naming what is wrong (the caller adds the line number).  Source thread
+ * only; no allocation once the parser has seen its longest line.
  */
 enum estel_rc eslogger_parse_line(struct eslogger_parser *p, char *line,
                                   size_t len, struct estel_event *ev,
                                   struct estel_err *err);
+
+/*
+ * Bounded line reader for eslogger input (the eslogger source and `estel
+ * convert`).  path "-" is stdin.  Lines longer than max_line bytes are
+ * skipped up to their newline without being buffered whole.  Memory:
+ * max_line + 64 KiB, allocated once.  One thread reads; any thread may
+ * interrupt.
+ */
+#define ESLOGGER_MAX_LINE (4u << 20)
+struct eslogger_reader;
+enum estel_rc eslogger_reader_open(struct eslogger_reader **out,
+                                   const char *path, size_t max_line,
+                                   struct estel_err *err);
+/*
+ * The next line, without its newline, in *line (borrowed until the next
+ * call; the parser may modify it) and its 1-based number in *lineno.
+ * ESTEL_E_EOF at the end of input or once interrupted; ESTEL_E_REJECTED
+ * when line *lineno was over max_line (it is skipped; call again);
+ * ESTEL_E_IO when reading fails.  Blocks while a pipe has no data.
+ */
+enum estel_rc eslogger_reader_next(struct eslogger_reader *r, char **line,
+                                   size_t *len, uint64_t *lineno,
+                                   struct estel_err *err);
+/* Any thread: a blocked or later next() returns ESTEL_E_EOF. */
+void eslogger_reader_interrupt(struct eslogger_reader *r);
+void eslogger_reader_close(struct eslogger_reader **r);
 
 /* Deterministic synthetic events for demos and benchmarks. */
 struct synthetic_gen;

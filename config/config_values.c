@@ -13,7 +13,6 @@
 
 #include "common/evtype.h"
 
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,7 +130,7 @@ expected_name(enum config_type type)
 static void
 render(char *buf, size_t size, const struct config_keydef *d, plist_t node)
 {
-    char *s = NULL;
+    const char *s;
     uint64_t u = 0;
     double r = 0;
     uint8_t b = 0;
@@ -139,9 +138,8 @@ render(char *buf, size_t size, const struct config_keydef *d, plist_t node)
     buf[0] = '\0';
     switch (plist_get_node_type(node)) {
     case PLIST_STRING:
-        plist_get_string_val(node, &s);
+        s = plist_get_string_ptr(node, NULL);
         config_quote(buf, size, s != NULL ? s : "", d->mask);
-        free(s);
         break;
     case PLIST_UINT:
         plist_get_uint_val(node, &u);
@@ -384,52 +382,70 @@ check_string(struct config_ctx *c, const struct config_keydef *d,
     return false;
 }
 
+/*
+ * The string a PLIST_STRING node holds, borrowed from the node.  Not
+ * plist_get_string_val(): libplist 2.2 asserts (aborts) when the string
+ * holds a NUL byte, which an XML &#0; or a binary plist can carry.
+ */
+static const char *
+string_of(struct config_ctx *c, const char *key, plist_t node)
+{
+    uint64_t len = 0;
+    const char *s = plist_get_string_ptr(node, &len);
+
+    if (s == NULL) {
+        config_problem(c, key, "out of memory");
+        return NULL;
+    }
+    if (strlen(s) != len) {
+        config_problem(c, key, "a string holds a NUL byte; remove it");
+        return NULL;
+    }
+    return s;
+}
+
 static bool
 apply_string(struct config_ctx *c, const struct config_keydef *d,
              plist_t node)
 {
-    char *s = NULL;
-    bool ok;
+    const char *s;
 
     if (plist_get_node_type(node) != PLIST_STRING) {
         wrong_type(c, d, node);
         return false;
     }
-    plist_get_string_val(node, &s);
-    if (s == NULL) {
+    if ((s = string_of(c, d->key.name, node)) == NULL)
+        return false;
+    if (s[0] == '\0' && d->key.default_str == NULL)
+        return config_field_set_string(c->cfg, d, NULL);   /* "": unset */
+    if (!check_string(c, d, s) || (d->check != NULL && !d->check(c, d, s)))
+        return false;
+    if (!config_field_set_string(c->cfg, d, s)) {
         config_problem(c, d->key.name, "out of memory");
         return false;
     }
-    if (s[0] == '\0' && d->key.default_str == NULL) {
-        ok = config_field_set_string(c->cfg, d, NULL);  /* "": unset */
-    } else {
-        ok = check_string(c, d, s) && (d->check == NULL ||
-                                       d->check(c, d, s));
-        if (ok && !config_field_set_string(c->cfg, d, s)) {
-            config_problem(c, d->key.name, "out of memory");
-            ok = false;
-        }
-    }
-    free(s);
-    return ok;
+    return true;
 }
 
-/* Each item of an array must be a string; report the others. */
+/* Each item of an array must be a string; report the others.  Gives a
+ * copy the caller frees, or NULL. */
 static char *
 array_string(struct config_ctx *c, const struct config_keydef *d,
              plist_t item, uint32_t i)
 {
-    char *s = NULL;
+    const char *s;
+    char *copy;
 
     if (plist_get_node_type(item) != PLIST_STRING) {
         config_problem(c, d->key.name, "item %u is %s, not a string; write "
                        "<string>...</string> items", i + 1, kind_name(item));
         return NULL;
     }
-    plist_get_string_val(item, &s);
-    if (s == NULL)
+    if ((s = string_of(c, d->key.name, item)) == NULL)
+        return NULL;
+    if ((copy = strdup(s)) == NULL)
         config_problem(c, d->key.name, "out of memory");
-    return s;
+    return copy;
 }
 
 static bool

@@ -189,6 +189,17 @@ enum estel_rc spool_foreach(struct spool *sp, bool verify_payload,
  */
 bool spool_record_seq(const uint8_t *rec, size_t len, uint64_t *seq);
 
+/*
+ * Verify a whole batch file held in memory (header, frame, checksums; e.g.
+ * a file from bad/ or dead/ given to `estel spool cat`).  Fills info
+ * (name left empty) and, if raw is not NULL, appends the records to it.
+ * ESTEL_E_CORRUPT or ESTEL_E_UNSUPPORTED with the reason.  Any thread.
+ */
+enum estel_rc spool_verify_file(const void *file, size_t len,
+                                struct spool_batch_info *info,
+                                struct estel_buf *raw,
+                                struct estel_err *err);
+
 /* Decompress a verified frame into records (msgpack, concatenated). */
 enum estel_rc spool_decompress(const void *frame, size_t len,
                                uint64_t max_raw_bytes, struct estel_buf *raw,

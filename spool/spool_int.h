@@ -55,16 +55,42 @@ struct spool {
     uint64_t next_seq;                  /* computed at open */
     _Atomic uint64_t seq_high;          /* highest last_seq on disk/written */
 
-    pthread_mutex_t mu;                 /* index, flags, marker */
+    pthread_mutex_t mu;                 /* index, flags */
     pthread_cond_t cv;
     bool mu_ready;
     struct ready_index idx;
     bool notified;                      /* a batch or a kick since wait */
+    pthread_mutex_t marker_mu;          /* the marker file (I/O) */
     uint64_t marker_seq;                /* next_seq floor persisted */
     bool bad_full_logged;
 };
 
 /* ---- spool.c ----------------------------------------------------------- */
+
+/* Visit the names in dirfd except dot files; fn returns false to stop.
+ * A negative dirfd (inspect mode, missing subdirectory) lists nothing. */
+enum estel_rc spool_list_dir(int dirfd, const char *what,
+                             bool (*fn)(void *ctx, const char *name),
+                             void *ctx, struct estel_err *err);
+
+/* Order of ready entries = order of their names. */
+int spool_ent_cmp(const void *a, const void *b);
+
+/* A sorted listing of a directory with sizes (tools, bad/ and dead/). */
+struct spool_dirfile {
+    char *name;
+    uint64_t size;
+};
+struct spool_dirlist {
+    int dirfd;
+    struct spool_dirfile *v;
+    size_t n, cap;
+    uint64_t bytes;
+    bool oom;
+};
+enum estel_rc spool_dirlist_load(struct spool_dirlist *l, int dirfd,
+                                 const char *what, struct estel_err *err);
+void spool_dirlist_free(struct spool_dirlist *l);
 
 /* Append a batch just renamed into ready/ (batcher) and wake readers. */
 enum estel_rc spool_index_add(struct spool *sp, const struct ready_ent *e,

@@ -35,6 +35,10 @@ void fake_es_reset(void);
 void fake_es_script_new_client(const es_new_client_result_t *results,
                                size_t n);
 
+/* Pretend to be an older macOS: es_subscribe fails (for the whole call)
+ * if any type is above max.  ES_EVENT_TYPE_LAST restores the default. */
+void fake_es_set_max_event_type(es_event_type_t max);
+
 /* ---- the call log ------------------------------------------------------ */
 
 enum fake_es_call_kind {

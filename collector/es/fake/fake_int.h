@@ -66,6 +66,8 @@ struct es_client_s {
 
 /* fake_es.c */
 bool fake_client_ok(const es_client_t *c);
+/* Does the pretended macOS know this event type? */
+bool fake_type_supported(uint32_t type);
 void fake_record(const struct fake_es_call *call);
 void fake_call_init(struct fake_es_call *call, enum fake_es_call_kind kind,
                     es_client_t *c);

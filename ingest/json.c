@@ -1,0 +1,615 @@
+/*
+ * json.c - the JSON line writer behind the ECS and OCSF mappers.
+ *
+ * It is the hottest code in ingest (every byte of output passes through
+ * it), so it formats numbers and RFC 3339 times by hand instead of with
+ * printf, copies plain ASCII runs with memcpy, and reserves room once per
+ * item.  Strings are always valid JSON: control bytes are escaped and
+ * invalid UTF-8 becomes U+FFFD, whatever the agent sent.
+ */
+#include "ingest/ingest_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Make room for n more bytes (sticky failure). */
+static inline bool
+room(struct jw *w, size_t n)
+{
+    struct estel_buf *b = w->b;
+
+    if (w->rc != ESTEL_OK)
+        return false;
+    if (b->cap - b->len > n)
+        return true;
+    if ((w->rc = buf_reserve(b, n)) != ESTEL_OK)
+        return false;
+    return true;
+}
+
+static inline void
+put(struct jw *w, const char *s, size_t n)
+{
+    memcpy(w->b->data + w->b->len, s, n);
+    w->b->len += n;
+}
+
+static inline void
+putc1(struct jw *w, char c)
+{
+    w->b->data[w->b->len++] = c;
+}
+
+/* Decimal digits of v into the end of tmp[20]; returns the start. */
+static char *
+u64_digits(uint64_t v, char *end)
+{
+    static const char pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233"
+        "34353637383940414243444546474849505152535455565758596061626364656667"
+        "6869707172737475767778798081828384858687888990919293949596979899";
+    char *p = end;
+
+    while (v >= 100) {
+        unsigned i = (unsigned)(v % 100) * 2;
+
+        v /= 100;
+        *--p = pairs[i + 1];
+        *--p = pairs[i];
+    }
+    if (v >= 10) {
+        unsigned i = (unsigned)v * 2;
+
+        *--p = pairs[i + 1];
+        *--p = pairs[i];
+    } else {
+        *--p = (char)('0' + v);
+    }
+    return p;
+}
+
+static void
+put_u64(struct jw *w, uint64_t v)
+{
+    char tmp[24], *end = tmp + sizeof(tmp), *p = u64_digits(v, end);
+
+    put(w, p, (size_t)(end - p));
+}
+
+static void
+put_i64(struct jw *w, int64_t v)
+{
+    if (v < 0) {
+        putc1(w, '-');
+        put_u64(w, (uint64_t)0 - (uint64_t)v);
+    } else {
+        put_u64(w, (uint64_t)v);
+    }
+}
+
+void
+jw_begin(struct jw *w, struct estel_buf *b)
+{
+    w->b = b;
+    w->depth = 0;
+    w->first[0] = true;
+    w->mark[0] = b->len;
+    w->rc = ESTEL_OK;
+    if (room(w, 1))
+        putc1(w, '{');
+}
+
+enum estel_rc
+jw_end(struct jw *w)
+{
+    if (w->depth != 0 && w->rc == ESTEL_OK)
+        w->rc = ESTEL_E_CORRUPT;        /* a mapper bug: unbalanced */
+    if (room(w, 1))
+        putc1(w, '}');
+    if (w->rc != ESTEL_OK)
+        w->b->len = w->mark[0];
+    return w->rc;
+}
+
+void
+jw_key(struct jw *w, const char *key, size_t len)
+{
+    if (!room(w, len + 4))
+        return;
+    if (!w->first[w->depth])
+        putc1(w, ',');
+    w->first[w->depth] = false;
+    putc1(w, '"');
+    put(w, key, len);
+    putc1(w, '"');
+    putc1(w, ':');
+}
+
+static void
+open_any(struct jw *w, const char *key, char c)
+{
+    size_t before = w->b->len;
+    bool was_first = w->first[w->depth];
+
+    if (w->depth + 1 >= JW_MAX_DEPTH) {
+        if (w->rc == ESTEL_OK)
+            w->rc = ESTEL_E_CORRUPT;
+        return;
+    }
+    jw_key(w, key, strlen(key));
+    if (!room(w, 1))
+        return;
+    putc1(w, c);
+    w->depth++;
+    w->first[w->depth] = true;
+    /* remember how to take the key back if the object stays empty; the
+     * parent's first flag is encoded in the low bit */
+    w->mark[w->depth] = (before << 1) | (was_first ? 1 : 0);
+}
+
+void
+jw_open(struct jw *w, const char *key)
+{
+    open_any(w, key, '{');
+}
+
+void
+jw_open_array(struct jw *w, const char *key)
+{
+    open_any(w, key, '[');
+}
+
+static void
+close_any(struct jw *w, char c)
+{
+    if (w->rc != ESTEL_OK || w->depth == 0)
+        return;
+    if (w->first[w->depth]) {
+        /* empty: remove '"key":{' and the comma before it */
+        w->b->len = w->mark[w->depth] >> 1;
+        w->depth--;
+        w->first[w->depth] = (w->mark[w->depth + 1] & 1) != 0;
+        return;
+    }
+    w->depth--;
+    if (room(w, 1))
+        putc1(w, c);
+}
+
+void
+jw_close(struct jw *w)
+{
+    close_any(w, '}');
+}
+
+void
+jw_close_array(struct jw *w)
+{
+    close_any(w, ']');
+}
+
+/* 1: copy as is; 0: needs a look (escape or UTF-8 check) */
+static const uint8_t plain[256] = {
+#define R8(x) x, x, x, x, x, x, x, x
+#define R32(x) R8(x), R8(x), R8(x), R8(x)
+    R32(0),                                     /* 0x00 - 0x1f */
+    1, 1, 0, 1, 1, 1, 1, 1, R8(1), R8(1),       /* 0x20 - 0x37 ('"') */
+    R8(1),                                      /* 0x38 - 0x3f */
+    R8(1), R8(1), R8(1),                        /* 0x40 - 0x57 */
+    1, 1, 1, 1, 0, 1, 1, 1,                     /* 0x58 - 0x5f ('\\') */
+    R32(1),                                     /* 0x60 - 0x7f */
+    R32(0), R32(0), R32(0), R32(0)              /* 0x80 - 0xff */
+#undef R8
+#undef R32
+};
+
+/* Length of the valid UTF-8 sequence at s (2..4), or 0 if invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], min, cp;
+    size_t len;
+
+    if (c >= 0xc2 && c <= 0xdf) { len = 2; min = 0x80; cp = c & 0x1f; }
+    else if (c >= 0xe0 && c <= 0xef) { len = 3; min = 0x800; cp = c & 0x0f; }
+    else if (c >= 0xf0 && c <= 0xf4) { len = 4; min = 0x10000; cp = c & 7; }
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+void
+jw_str(struct jw *w, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    /* worst case: 6 bytes out per byte in */
+    if (n > (SIZE_MAX - 2) / 6 || !room(w, n * 6 + 2))
+        return;
+    putc1(w, '"');
+    while (i < n) {
+        size_t run = i, seq;
+        unsigned c;
+
+        while (run < n && plain[p[run]])
+            run++;
+        if (run > i) {
+            put(w, s + i, run - i);
+            i = run;
+            if (i == n)
+                break;
+        }
+        c = p[i];
+        if (c >= 0x80) {
+            if ((seq = utf8_seq(p + i, n - i)) == 0) {
+                put(w, "\\ufffd", 6);
+                i++;
+            } else {
+                put(w, s + i, seq);
+                i += seq;
+            }
+            continue;
+        }
+        putc1(w, '\\');
+        switch (c) {
+        case '"': putc1(w, '"'); break;
+        case '\\': putc1(w, '\\'); break;
+        case '\n': putc1(w, 'n'); break;
+        case '\r': putc1(w, 'r'); break;
+        case '\t': putc1(w, 't'); break;
+        default:
+            put(w, "u00", 3);
+            putc1(w, hex[c >> 4]);
+            putc1(w, hex[c & 15]);
+        }
+        i++;
+    }
+    putc1(w, '"');
+}
+
+void
+jw_kv_str(struct jw *w, const char *key, const char *s, size_t n)
+{
+    jw_key(w, key, strlen(key));
+    jw_str(w, s, n);
+}
+
+void
+jw_kv_cstr(struct jw *w, const char *key, const char *s)
+{
+    jw_kv_str(w, key, s, strlen(s));
+}
+
+void
+jw_kv_u64(struct jw *w, const char *key, uint64_t v)
+{
+    jw_key(w, key, strlen(key));
+    if (room(w, 24))
+        put_u64(w, v);
+}
+
+void
+jw_kv_i64(struct jw *w, const char *key, int64_t v)
+{
+    jw_key(w, key, strlen(key));
+    if (room(w, 24))
+        put_i64(w, v);
+}
+
+void
+jw_kv_bool(struct jw *w, const char *key, bool v)
+{
+    jw_key(w, key, strlen(key));
+    if (room(w, 5))
+        put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void
+jw_kv_u64_str(struct jw *w, const char *key, uint64_t v)
+{
+    jw_key(w, key, strlen(key));
+    if (!room(w, 26))
+        return;
+    putc1(w, '"');
+    put_u64(w, v);
+    putc1(w, '"');
+}
+
+void
+jw_kv_i64_str(struct jw *w, const char *key, int64_t v)
+{
+    jw_key(w, key, strlen(key));
+    if (!room(w, 26))
+        return;
+    putc1(w, '"');
+    put_i64(w, v);
+    putc1(w, '"');
+}
+
+void
+jw_kv_octal_str(struct jw *w, const char *key, uint64_t v)
+{
+    char tmp[24], *p = tmp + sizeof(tmp);
+    int digits = 0;
+
+    do {
+        *--p = (char)('0' + (v & 7));
+        v >>= 3;
+        digits++;
+    } while (v != 0 || digits < 4);
+    jw_kv_str(w, key, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* Days since 1970-01-01 -> civil date (H. Hinnant's algorithm). */
+static void
+civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static void
+two(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+void
+jw_kv_time(struct jw *w, const char *key, int64_t ns)
+{
+    /* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" */
+    char t[40];
+    int64_t secs = ns / 1000000000, y, days;
+    int64_t frac = ns % 1000000000;
+    unsigned mo, d, sod;
+
+    if (frac < 0) {
+        frac += 1000000000;
+        secs--;
+    }
+    days = secs / 86400;
+    if (secs % 86400 < 0)
+        days--;
+    sod = (unsigned)(secs - days * 86400);
+    civil(days, &y, &mo, &d);
+    if (y < 0 || y > 9999) {
+        jw_kv_i64(w, key, ns);      /* not a date a SIEM can hold */
+        return;
+    }
+    two(t, (unsigned)(y / 100));
+    two(t + 2, (unsigned)(y % 100));
+    t[4] = '-';
+    two(t + 5, mo);
+    t[7] = '-';
+    two(t + 8, d);
+    t[10] = 'T';
+    two(t + 11, sod / 3600);
+    t[13] = ':';
+    two(t + 14, sod / 60 % 60);
+    t[16] = ':';
+    two(t + 17, sod % 60);
+    t[19] = '.';
+    for (int i = 28; i >= 20; i--) {
+        t[i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    t[29] = 'Z';
+    jw_key(w, key, strlen(key));
+    if (!room(w, 32))
+        return;
+    putc1(w, '"');
+    put(w, t, 30);
+    putc1(w, '"');
+}
+
+static void
+put_int(struct jw *w, const struct mp_obj *o)
+{
+    if (!room(w, 24))
+        return;
+    if (o->type == MP_INT)
+        put_i64(w, o->v.i);
+    else
+        put_u64(w, o->v.u);
+}
+
+void
+jw_kv_int(struct jw *w, const char *key, const struct mp_obj *o)
+{
+    jw_key(w, key, strlen(key));
+    put_int(w, o);
+}
+
+static void
+put_hex(struct jw *w, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+
+    if (n > (SIZE_MAX - 2) / 2 || !room(w, 2 * n + 2))
+        return;
+    putc1(w, '"');
+    for (size_t i = 0; i < n; i++) {
+        putc1(w, hex[p[i] >> 4]);
+        putc1(w, hex[p[i] & 15]);
+    }
+    putc1(w, '"');
+}
+
+static void put_mp(struct jw *w, const struct mp_obj *o, int depth);
+
+static void
+put_container(struct jw *w, const struct mp_obj *o, int depth)
+{
+    struct mp_cur c = mp_children(o);
+    bool map = o->type == MP_MAP;
+    struct mp_obj k, v;
+
+    if (!room(w, 1))
+        return;
+    putc1(w, map ? '{' : '[');
+    for (uint32_t i = 0; i < o->v.n && jw_ok(w); i++) {
+        if (i > 0 && room(w, 1))
+            putc1(w, ',');
+        if (map) {
+            if (!mp_read(&c, &k))
+                break;
+            if (k.type == MP_STR) {
+                jw_str(w, k.v.s.p, k.v.s.n);
+            } else {
+                /* JSON keys are strings: print the key, then quote it */
+                struct estel_buf *b = w->b;
+                size_t before = b->len;
+                char tmp[64];
+                size_t n;
+
+                put_mp(w, &k, depth + 1);
+                n = b->len - before;
+                if (n > sizeof(tmp))
+                    n = sizeof(tmp);
+                if (jw_ok(w))
+                    memcpy(tmp, b->data + before, n);
+                b->len = before;
+                jw_str(w, tmp, n);
+            }
+            if (room(w, 1))
+                putc1(w, ':');
+        }
+        if (!mp_read(&c, &v))
+            break;
+        put_mp(w, &v, depth + 1);
+    }
+    if (room(w, 1))
+        putc1(w, map ? '}' : ']');
+}
+
+static void
+put_mp(struct jw *w, const struct mp_obj *o, int depth)
+{
+    if (depth > MP_MAX_DEPTH) {
+        if (w->rc == ESTEL_OK)
+            w->rc = ESTEL_E_CORRUPT;
+        return;
+    }
+    switch (o->type) {
+    case MP_NIL:
+        if (room(w, 4))
+            put(w, "null", 4);
+        break;
+    case MP_BOOL:
+        if (room(w, 5))
+            put(w, o->v.b ? "true" : "false", o->v.b ? 4 : 5);
+        break;
+    case MP_UINT:
+    case MP_INT:
+        put_int(w, o);
+        break;
+    case MP_FLOAT: {
+        char tmp[40];
+        int n;
+
+        if (o->v.f != o->v.f || o->v.f - o->v.f != 0) {   /* NaN, inf */
+            if (room(w, 4))
+                put(w, "null", 4);
+            break;
+        }
+        n = snprintf(tmp, sizeof(tmp), "%.17g", o->v.f);
+        if (n > 0 && (size_t)n < sizeof(tmp) && room(w, (size_t)n))
+            put(w, tmp, (size_t)n);
+        break;
+    }
+    case MP_STR:
+        jw_str(w, o->v.s.p, o->v.s.n);
+        break;
+    case MP_BIN:
+    case MP_EXT:
+        put_hex(w, o->v.s.p, o->v.s.n);
+        break;
+    case MP_ARRAY:
+    case MP_MAP:
+        put_container(w, o, depth);
+        break;
+    }
+}
+
+void
+jw_kv_mp(struct jw *w, const char *key, const struct mp_obj *o)
+{
+    jw_key(w, key, strlen(key));
+    put_mp(w, o, 0);
+}
+
+static void
+elem_sep(struct jw *w)
+{
+    if (!room(w, 1))
+        return;
+    if (!w->first[w->depth])
+        putc1(w, ',');
+    w->first[w->depth] = false;
+}
+
+void
+jw_elem_str(struct jw *w, const char *s, size_t n)
+{
+    elem_sep(w);
+    jw_str(w, s, n);
+}
+
+void
+jw_elem_mp(struct jw *w, const struct mp_obj *o)
+{
+    elem_sep(w);
+    put_mp(w, o, 0);
+}
+
+void
+jw_value_mp(struct jw *w, const struct mp_obj *o)
+{
+    put_mp(w, o, 0);
+}
+
+void
+jw_key_mp(struct jw *w, const struct mp_obj *k)
+{
+    elem_sep(w);
+    if (k->type == MP_STR) {
+        jw_str(w, k->v.s.p, k->v.s.n);
+    } else {
+        struct estel_buf *b = w->b;
+        size_t before = b->len;
+        char tmp[64];
+        size_t n;
+
+        put_mp(w, k, 0);
+        n = b->len - before;
+        if (n > sizeof(tmp))
+            n = sizeof(tmp);
+        if (jw_ok(w))
+            memcpy(tmp, b->data + before, n);
+        b->len = before;
+        jw_str(w, tmp, n);
+    }
+    if (room(w, 1))
+        putc1(w, ':');
+}

@@ -1,0 +1,468 @@
+/*
+ * view.c - reading one schema v1 record (docs/schema.md) by known keys.
+ *
+ * The record is read in place: a view keeps one msgpack object per known
+ * key, and mappers mark what they put into ECS/OCSF fields.  Whatever is
+ * left (keys a newer agent added, facts ECS has no field for) is written
+ * verbatim under estel.* / unmapped by view_leftovers(), so no record
+ * field is ever dropped.  Keys arrive in the encoder's fixed order, so the
+ * lookup tries the slot after the last match first.
+ */
+#include "ingest/ingest_int.h"
+
+#include <string.h>
+
+#define K(name, kinds, alias) { name, sizeof(name) - 1, kinds, alias }
+#define ST MPK(MP_STR)
+#define MAP MPK(MP_MAP)
+#define ARR MPK(MP_ARRAY)
+#define BOOL MPK(MP_BOOL)
+
+const struct view_key view_record_keys[RK_COUNT] = {
+    [RK_V] = K("v", MPK_INT, "schema"),
+    [RK_EV] = K("ev", ST, "event"),
+    [RK_CS] = K("cs", MPK(MP_UINT), "seq"),
+    [RK_TS] = K("ts", MPK_INT, "time_ns"),
+    [RK_HID] = K("hid", ST, "host_id"),
+    [RK_BID] = K("bid", ST, "boot_id"),
+    [RK_ET] = K("et", MPK(MP_UINT), "es_event_type"),
+    [RK_MV] = K("mv", MPK(MP_UINT), "es_version"),
+    [RK_MT] = K("mt", MPK(MP_UINT), "mach_time"),
+    [RK_SQ] = K("sq", MPK(MP_UINT), "seq_num"),
+    [RK_GSQ] = K("gsq", MPK(MP_UINT), "global_seq_num"),
+    [RK_THR] = K("thr", MPK(MP_UINT), "thread_id"),
+    [RK_ID] = K("id", ST, "event_id"),
+    [RK_P] = K("p", MAP, "process"),
+    [RK_E] = K("e", MAP, "payload"),
+};
+
+const struct view_key view_process_keys[PK_COUNT] = {
+    [PK_PID] = K("pid", MPK_INT, NULL),
+    [PK_PV] = K("pv", MPK_INT, "pidversion"),
+    [PK_EID] = K("eid", ST, "entity_id"),
+    [PK_PPID] = K("ppid", MPK_INT, NULL),
+    [PK_OPPID] = K("oppid", MPK_INT, "original_ppid"),
+    [PK_PGID] = K("pgid", MPK_INT, "group_id"),
+    [PK_SID] = K("sid", MPK_INT, "session_id"),
+    [PK_AUID] = K("auid", MPK_INT, "audit_user_id"),
+    [PK_EUID] = K("euid", MPK_INT, NULL),
+    [PK_EGID] = K("egid", MPK_INT, NULL),
+    [PK_RUID] = K("ruid", MPK_INT, NULL),
+    [PK_RGID] = K("rgid", MPK_INT, NULL),
+    [PK_ASID] = K("asid", MPK_INT, "audit_session_id"),
+    [PK_CSF] = K("csf", MPK_INT, "codesigning_flags"),
+    [PK_PLAT] = K("plat", BOOL, "platform_binary"),
+    [PK_ESC] = K("esc", BOOL, "es_client"),
+    [PK_CDH] = K("cdh", ST, "cdhash"),
+    [PK_SIG] = K("sig", ST | MPK(MP_NIL), "signing_id"),
+    [PK_TEAM] = K("team", ST | MPK(MP_NIL), "team_id"),
+    [PK_EXE] = K("exe", MAP, "executable"),
+    [PK_TTY] = K("tty", MAP, "tty"),
+    [PK_START] = K("start", MPK_INT, "start_time_ns"),
+    [PK_RPID] = K("rpid", MPK_INT, "responsible_pid"),
+    [PK_RPV] = K("rpv", MPK_INT, "responsible_pidversion"),
+    [PK_REID] = K("reid", ST, "responsible_entity_id"),
+    [PK_PARPID] = K("parpid", MPK_INT, "parent_pid"),
+    [PK_PARPV] = K("parpv", MPK_INT, "parent_pidversion"),
+    [PK_PAREID] = K("pareid", ST, "parent_entity_id"),
+    [PK_CSV] = K("csv", MPK_INT, "cs_validation_category"),
+};
+
+const struct view_key view_file_keys[FK_COUNT] = {
+    [FK_PATH] = K("path", ST, NULL),
+    [FK_TRUNC] = K("trunc", BOOL, "path_truncated"),
+    [FK_INO] = K("ino", MPK(MP_UINT), "inode"),
+    [FK_DEV] = K("dev", MPK_INT, "device"),
+    [FK_MODE] = K("mode", MPK(MP_UINT), NULL),
+    [FK_NLINK] = K("nlink", MPK(MP_UINT), NULL),
+    [FK_UID] = K("uid", MPK(MP_UINT), NULL),
+    [FK_GID] = K("gid", MPK(MP_UINT), NULL),
+    [FK_SIZE] = K("size", MPK_INT, NULL),
+    [FK_FLAGS] = K("flags", MPK(MP_UINT), NULL),
+    [FK_MTIME] = K("mtime", MPK_INT, "mtime_ns"),
+    [FK_CTIME] = K("ctime", MPK_INT, "ctime_ns"),
+    [FK_BTIME] = K("btime", MPK_INT, "btime_ns"),
+};
+
+const struct view_key view_payload_keys[EK_COUNT] = {
+    [EK_TARGET] = K("target", MAP, NULL),
+    [EK_ARGS] = K("args", ARR, NULL),
+    [EK_ARGS_COUNT] = K("args_count", MPK(MP_UINT), NULL),
+    [EK_CWD] = K("cwd", MAP, NULL),
+    [EK_CHILD] = K("child", MAP, NULL),
+    [EK_STAT] = K("stat", MPK_INT, NULL),
+    [EK_SOURCE] = K("source", MAP, NULL),
+    [EK_DESTINATION] = K("destination", MAP, NULL),
+    [EK_DIR] = K("dir", MAP, NULL),
+    [EK_FILENAME] = K("filename", ST, NULL),
+    [EK_FILE] = K("file", MAP, NULL),
+    [EK_FILE1] = K("file1", MAP, NULL),
+    [EK_TARGET_DIR] = K("target_dir", MAP, NULL),
+    [EK_TARGET_NAME] = K("target_name", ST, NULL),
+    [EK_TARGET_FILENAME] = K("target_filename", ST, NULL),
+    [EK_TARGET_FILE] = K("target_file", MAP, NULL),
+    [EK_MODIFIED] = K("modified", BOOL, NULL),
+    [EK_SUCCESS] = K("success", BOOL, NULL),
+    [EK_USERNAME] = K("username", ST, NULL),
+    [EK_UID] = K("uid", MPK_INT | MAP, NULL),
+    [EK_SOURCE_ADDRESS] = K("source_address", ST, NULL),
+    [EK_TO_USERNAME] = K("to_username", ST, NULL),
+    [EK_FROM_USERNAME] = K("from_username", ST, NULL),
+    [EK_COUNT_] = K("count", MPK(MP_UINT), NULL),
+    [EK_REASON] = K("reason", ST, NULL),
+};
+
+_Static_assert(PK_COUNT <= 40 && EK_COUNT <= 40 && RK_COUNT <= 40,
+               "struct view holds 40 slots");
+
+static int
+find(const struct view_key *keys, unsigned nkeys, const struct mp_obj *k,
+     unsigned *guess)
+{
+    const char *s = k->v.s.p;
+    size_t n = k->v.s.n;
+    unsigned g = *guess;
+
+    if (g < nkeys && keys[g].len == n && memcmp(keys[g].name, s, n) == 0) {
+        *guess = g + 1;
+        return (int)g;
+    }
+    for (unsigned i = 0; i < nkeys; i++)
+        if (keys[i].len == n && memcmp(keys[i].name, s, n) == 0) {
+            *guess = i + 1;
+            return (int)i;
+        }
+    return -1;
+}
+
+bool
+view_read(struct view *v, const struct view_key *keys, unsigned nkeys,
+          const struct mp_obj *o)
+{
+    struct mp_cur c;
+    uint64_t seen = 0;
+    unsigned guess = 0;
+
+    v->keys = keys;
+    v->nkeys = nkeys;
+    v->have = v->used = 0;
+    v->map = *o;
+    if (o->type != MP_MAP)
+        return false;
+    c = mp_children(o);
+    for (uint32_t i = 0; i < o->v.n; i++) {
+        struct mp_obj k, val;
+        int idx;
+
+        if (!mp_read(&c, &k) || !mp_read(&c, &val))
+            return false;
+        if (k.type != MP_STR || (idx = find(keys, nkeys, &k, &guess)) < 0)
+            continue;
+        if ((seen >> idx) & 1)
+            return false;           /* the same key twice */
+        seen |= (uint64_t)1 << idx;
+        if ((keys[idx].kinds & MPK(val.type)) == 0)
+            continue;               /* unexpected type: a leftover */
+        v->slot[idx] = val;
+        v->have |= (uint64_t)1 << idx;
+    }
+    return true;
+}
+
+/* An empty view (a record without "p", say): no keys, no leftovers. */
+static void
+view_empty(struct view *v, const struct view_key *keys, unsigned nkeys)
+{
+    v->keys = keys;
+    v->nkeys = nkeys;
+    v->have = v->used = 0;
+    memset(&v->map, 0, sizeof(v->map));
+    v->map.type = MP_NIL;
+}
+
+static bool
+leftover(const struct view *v, const struct mp_obj *k, int *idx)
+{
+    unsigned guess = 0;
+
+    *idx = k->type == MP_STR ? find(v->keys, v->nkeys, k, &guess) : -1;
+    return *idx < 0 || !(((v->have & v->used) >> *idx) & 1);
+}
+
+void
+view_leftovers(const struct view *v, struct jw *w)
+{
+    struct mp_cur c;
+
+    if (v->map.type != MP_MAP)
+        return;
+    c = mp_children(&v->map);
+    for (uint32_t i = 0; i < v->map.v.n && jw_ok(w); i++) {
+        struct mp_obj k, val;
+        int idx;
+
+        if (!mp_read(&c, &k) || !mp_read(&c, &val))
+            return;
+        if (!leftover(v, &k, &idx))
+            continue;
+        if (idx >= 0 && v->keys[idx].alias != NULL)
+            jw_key(w, v->keys[idx].alias, strlen(v->keys[idx].alias));
+        else
+            jw_key_mp(w, &k);
+        jw_value_mp(w, &val);
+    }
+}
+
+bool
+view_has_leftovers(const struct view *v)
+{
+    struct mp_cur c;
+
+    if (v->map.type != MP_MAP)
+        return false;
+    c = mp_children(&v->map);
+    for (uint32_t i = 0; i < v->map.v.n; i++) {
+        struct mp_obj k, val;
+        int idx;
+
+        if (!mp_read(&c, &k) || !mp_read(&c, &val))
+            return false;
+        if (leftover(v, &k, &idx))
+            return true;
+    }
+    return false;
+}
+
+/* ---- paths --------------------------------------------------------------- */
+
+void
+path_split(const char *p, size_t n, size_t *dir_len, const char **name,
+           size_t *name_len)
+{
+    size_t i = n;
+
+    while (i > 0 && p[i - 1] != '/')
+        i--;
+    *name = p + i;
+    *name_len = n - i;
+    if (i == 0)
+        *dir_len = 0;
+    else if (i == 1)
+        *dir_len = 1;               /* "/x": the directory is "/" */
+    else
+        *dir_len = i - 1;
+}
+
+bool
+path_ext(const char *name, size_t n, const char **ext, size_t *len)
+{
+    size_t i = n;
+
+    while (i > 0 && name[i - 1] != '.')
+        i--;
+    if (i <= 1 || i == n)           /* none, ".hidden", or "name." */
+        return false;
+    *ext = name + i;
+    *len = n - i;
+    return true;
+}
+
+/* ---- one record ---------------------------------------------------------- */
+
+static bool
+join(struct rec *r, const struct mp_obj *dir, const struct mp_obj *name)
+{
+    struct view dv;
+    const struct mp_obj *dp;
+    size_t dn, nn = name->v.s.n;
+
+    if (!view_read(&dv, view_file_keys, FK_COUNT, dir) ||
+        (dp = view_get(&dv, FK_PATH)) == NULL)
+        return false;
+    dn = dp->v.s.n;
+    while (dn > 1 && dp->v.s.p[dn - 1] == '/')
+        dn--;
+    if (dn + 1 + nn >= sizeof(r->newpath))
+        return false;               /* too long: the keys stay verbatim */
+    memcpy(r->newpath, dp->v.s.p, dn);
+    if (dn != 1 || dp->v.s.p[0] != '/')
+        r->newpath[dn++] = '/';
+    memcpy(r->newpath + dn, name->v.s.p, nn);
+    r->newpath_len = dn + nn;
+    return true;
+}
+
+static bool
+copy_path(struct rec *r, const struct mp_obj *file)
+{
+    struct view fv;
+    const struct mp_obj *p;
+
+    if (!view_read(&fv, view_file_keys, FK_COUNT, file) ||
+        (p = view_get(&fv, FK_PATH)) == NULL ||
+        p->v.s.n >= sizeof(r->newpath))
+        return false;
+    memcpy(r->newpath, p->v.s.p, p->v.s.n);
+    r->newpath_len = p->v.s.n;
+    return true;
+}
+
+/* A value in map o by key name (one level), or false. */
+static bool
+lookup(const struct mp_obj *o, const char *key, struct mp_obj *out)
+{
+    struct mp_cur c;
+    size_t n = strlen(key);
+
+    if (o->type != MP_MAP)
+        return false;
+    c = mp_children(o);
+    for (uint32_t i = 0; i < o->v.n; i++) {
+        struct mp_obj k;
+
+        if (!mp_read(&c, &k) || !mp_read(&c, out))
+            return false;
+        if (mp_str_eq(&k, key, n))
+            return true;
+    }
+    return false;
+}
+
+/* The destination of create/rename in any of the shapes ES has. */
+static void
+destination_path(struct rec *r)
+{
+    const struct mp_obj *d = view_get(&r->e, EK_DESTINATION);
+    const struct mp_obj *dir = view_get(&r->e, EK_DIR);
+    const struct mp_obj *fn = view_get(&r->e, EK_FILENAME);
+    struct mp_obj a, b, np;
+
+    if (d != NULL) {
+        if (lookup(d, "path", &a) && a.type == MP_STR) {
+            copy_path(r, d);
+        } else if (lookup(d, "existing_file", &a)) {
+            copy_path(r, &a);
+        } else if (lookup(d, "new_path", &np) && lookup(&np, "dir", &a) &&
+                   lookup(&np, "filename", &b) && b.type == MP_STR) {
+            join(r, &a, &b);
+        }
+        if (r->newpath_len > 0)
+            return;
+    }
+    if (dir != NULL && fn != NULL && join(r, dir, fn))
+        r->newpath_key = EK_FILENAME;
+}
+
+static void
+new_path(struct rec *r)
+{
+    const struct mp_obj *dir, *name;
+
+    r->newpath_len = 0;
+    r->newpath_key = -1;
+    switch (r->map->newpath) {
+    case NP_DESTINATION:
+        destination_path(r);
+        break;
+    case NP_DIR_FILENAME:
+        dir = view_get(&r->e, EK_DIR);
+        name = view_get(&r->e, EK_FILENAME);
+        if (dir != NULL && name != NULL && join(r, dir, name))
+            r->newpath_key = EK_FILENAME;
+        break;
+    case NP_TARGET_FILENAME:
+        dir = view_get(&r->e, EK_TARGET_DIR);
+        name = view_get(&r->e, EK_TARGET_FILENAME);
+        if (dir != NULL && name != NULL && join(r, dir, name))
+            r->newpath_key = EK_TARGET_FILENAME;
+        break;
+    case NP_TARGET_NAME:
+        if ((dir = view_get(&r->e, EK_TARGET_FILE)) != NULL &&
+            copy_path(r, dir))
+            break;
+        dir = view_get(&r->e, EK_TARGET_DIR);
+        name = view_get(&r->e, EK_TARGET_NAME);
+        if (dir != NULL && name != NULL && join(r, dir, name))
+            r->newpath_key = EK_TARGET_NAME;
+        break;
+    default:
+        break;
+    }
+}
+
+static enum estel_rc
+need(const struct rec *r, unsigned k, struct estel_err *err)
+{
+    if (view_has(&r->r, k))
+        return ESTEL_OK;
+    return estel_fail(err, ESTEL_E_CORRUPT, "record has no valid \"%s\"",
+                      view_record_keys[k].name);
+}
+
+static enum estel_rc
+read_envelope(struct rec *r, const uint8_t *buf, size_t len,
+              struct estel_err *err)
+{
+    static const unsigned required[] = { RK_V, RK_EV, RK_CS, RK_TS, RK_HID,
+                                         RK_BID, RK_ID };
+    struct mp_cur c = { buf, buf + len };
+    struct mp_obj top;
+    enum estel_rc rc;
+
+    if (!mp_read(&c, &top))
+        return estel_fail(err, ESTEL_E_CORRUPT, "record is not msgpack");
+    if (top.type != MP_MAP)
+        return estel_fail(err, ESTEL_E_CORRUPT, "record is not a map");
+    if (!view_read(&r->r, view_record_keys, RK_COUNT, &top))
+        return estel_fail(err, ESTEL_E_CORRUPT, "record repeats a key");
+    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+        if ((rc = need(r, required[i], err)) != ESTEL_OK)
+            return rc;
+    if (r->r.slot[RK_V].type != MP_UINT ||
+        r->r.slot[RK_V].v.u != ESTEL_SCHEMA_VERSION)
+        return estel_fail(err, ESTEL_E_CORRUPT, "record schema \"v\" is "
+                          "not %d", ESTEL_SCHEMA_VERSION);
+    return ESTEL_OK;
+}
+
+enum estel_rc
+rec_read(struct rec *r, const uint8_t *buf, size_t len,
+         struct estel_err *err)
+{
+    const struct mp_obj *o, *ev;
+    enum estel_rc rc;
+    bool has_et;
+
+    if ((rc = read_envelope(r, buf, len, err)) != ESTEL_OK)
+        return rc;
+    ev = &r->r.slot[RK_EV];
+    has_et = view_has(&r->r, RK_ET);
+    r->kind = "event";
+    if (!has_et && mp_str_eq(ev, "gap", 3))
+        r->kind = "gap";
+    else if (!has_et && mp_str_eq(ev, "status", 6))
+        r->kind = "status";
+    r->map = evmap_find(ev, has_et, has_et ? r->r.slot[RK_ET].v.u : 0);
+    /* a "p" or "e" that is not a well-formed map stays verbatim */
+    r->has_p = (o = view_get(&r->r, RK_P)) != NULL &&
+               view_read(&r->p, view_process_keys, PK_COUNT, o);
+    if (!r->has_p)
+        view_empty(&r->p, view_process_keys, PK_COUNT);
+    r->has_e = (o = view_get(&r->r, RK_E)) != NULL &&
+               view_read(&r->e, view_payload_keys, EK_COUNT, o);
+    if (!r->has_e)
+        view_empty(&r->e, view_payload_keys, EK_COUNT);
+    r->has_subj = false;
+    if (r->map->subject != SUBJ_ACTOR) {
+        unsigned k = r->map->subject == SUBJ_TARGET ? EK_TARGET : EK_CHILD;
+
+        r->has_subj = (o = view_get(&r->e, k)) != NULL &&
+                      view_read(&r->subj, view_process_keys, PK_COUNT, o);
+    }
+    r->has_file = r->map->file < EK_COUNT &&
+                  (o = view_get(&r->e, r->map->file)) != NULL &&
+                  view_read(&r->f, view_file_keys, FK_COUNT, o) &&
+                  view_has(&r->f, FK_PATH);
+    new_path(r);
+    return ESTEL_OK;
+}
