@@ -59,4 +59,22 @@ int estel_netwatch_fd(const struct estel_netwatch *nw);
 bool estel_netwatch_drain(struct estel_netwatch *nw);
 void estel_netwatch_close(struct estel_netwatch **nw);
 
+/*
+ * Client identity for mTLS from the keychain (macOS): export the identity
+ * an MDM certificate payload (PKCS#12 or SCEP) put in the System keychain,
+ * chosen by its certificate's subject or issuer common name (match; never
+ * empty: guessing could export the MDM enrolment identity), the newest one
+ * if several match, to cert_path and key_path as PEM, root-only 0600,
+ * atomically, in root-owned directories.  Does nothing when cert_path
+ * already holds that certificate and key_path exists, so the runtime may
+ * call it at start and on every possible change (a timer, a profile
+ * event).  Blocks on keychain I/O.  ESTEL_E_CONFIG: no match, or the key
+ * is not exportable (the payload needs AllowAllAppsAccess and
+ * KeyIsExtractable; hardware-bound keys never are); ESTEL_E_UNSUPPORTED on
+ * Linux.  Implemented in platform_darwin_identity.c.
+ */
+enum estel_rc estel_identity_export(const char *match, const char *cert_path,
+                                    const char *key_path,
+                                    struct estel_err *err);
+
 #endif

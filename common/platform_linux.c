@@ -201,3 +201,16 @@ estel_netwatch_close(struct estel_netwatch **nw)
     free(*nw);
     *nw = NULL;
 }
+
+enum estel_rc
+estel_identity_export(const char *match, const char *cert_path,
+                      const char *key_path, struct estel_err *err)
+{
+    (void)match;
+    (void)cert_path;
+    (void)key_path;
+    return estel_fail(err, ESTEL_E_UNSUPPORTED, "exporting the client "
+                      "identity from a keychain exists only on macOS; on "
+                      "Linux give ClientCertificate and ClientKey as PEM "
+                      "files");
+}

@@ -200,7 +200,8 @@ deploy_read_file(const char *flag, const char *path, size_t max, char **out,
     memset(&st, 0, sizeof(st));
     *out = NULL;
     *len = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO given by mistake is refused below, not waited on */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return estel_fail_errno(err, ESTEL_E_USAGE, "%s %s: cannot open "
                                 "it", flag, path);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <xxhash.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #define CONTENT_TYPE "application/vnd.estel.batch+msgpack"
 #define OUT_SLACK ((uint64_t)1 << 20)
@@ -32,6 +33,7 @@ struct ingest_decoder {
     struct estel_buf raw;           /* the decompressed records */
     struct estel_buf out;           /* the NDJSON lines */
     bool timing;
+    struct mp_tree tree;            /* the record being mapped */
     struct rec rec;
 };
 
@@ -244,6 +246,7 @@ ingest_decoder_destroy(struct ingest_decoder **dp)
     if (dp == NULL || (d = *dp) == NULL)
         return;
     ZSTD_freeDCtx(d->dctx);
+    mp_tree_free(&d->tree);
     buf_free(&d->raw);
     buf_free(&d->out);
     free(d);
@@ -345,17 +348,17 @@ one_record(struct ingest_decoder *d, const struct ingest_request *req,
     enum estel_rc rc;
 
     if (record_check(p, left, &used, &e) != ESTEL_OK ||
-        rec_read(r, p, used, &e) != ESTEL_OK)
+        rec_read(r, &d->tree, p, used, &e) != ESTEL_OK)
         return reject(res, 400, err, ESTEL_E_CORRUPT, "record %" PRIu64
                       " at byte %zu: %s", idx, *off, e.msg);
-    hid = &r->r.slot[RK_HID];
+    hid = r->r.slot[RK_HID];
     if (!mp_str_eq(hid, req->client_id, strlen(req->client_id)))
         return reject(res, 403, err, ESTEL_E_AUTH, "record %" PRIu64 " has "
                       "host id \"%.*s\", not the client certificate's "
                       "\"%s\"", idx, (int)(hid->v.s.n > 72 ? 72 :
                                             hid->v.s.n), hid->v.s.p,
                       req->client_id);
-    cs = &r->r.slot[RK_CS];
+    cs = r->r.slot[RK_CS];
     if (idx == 0 || cs->v.u < seq[0])
         seq[0] = cs->v.u;
     if (idx == 0 || cs->v.u > seq[1])
@@ -440,6 +443,7 @@ ingest_map_record(enum ingest_format format, const uint8_t *rec, size_t len,
                   int64_t now_ns, struct estel_buf *out,
                   struct estel_err *err)
 {
+    struct mp_tree tree = { NULL };
     struct rec *r;
     size_t used;
     enum estel_rc rc;
@@ -449,13 +453,14 @@ ingest_map_record(enum ingest_format format, const uint8_t *rec, size_t len,
     if ((r = calloc(1, sizeof(*r))) == NULL)
         return estel_fail(err, ESTEL_E_NOMEM, "ingest: out of memory");
     r->now_ns = now_ns;
-    if ((rc = rec_read(r, rec, used, err)) == ESTEL_OK) {
+    if ((rc = rec_read(r, &tree, rec, used, err)) == ESTEL_OK) {
         rc = format == INGEST_FORMAT_OCSF ? map_ocsf(r, out) :
              map_ecs(r, out);
         if (rc != ESTEL_OK)
             rc = estel_fail(err, rc, "record: cannot map to JSON (%s)",
                             estel_rc_name(rc));
     }
+    mp_tree_free(&tree);
     free(r);
     return rc;
 }

@@ -88,7 +88,10 @@ const char *ingest_address(const struct ingest *in);
  * it only wakes the committer. */
 void ingest_tick(struct ingest *in);
 /* Stop accepting, finish requests in flight, close the current output
- * file into *.ndjson, stop the committer.  NULL-safe; sets *in = NULL. */
+ * file into *.ndjson, stop the committer; the stats stay readable.
+ * Idempotent; the thread that opened it. */
+void ingest_stop(struct ingest *in);
+/* ingest_stop(), then free everything.  NULL-safe; sets *in = NULL. */
 void ingest_close(struct ingest **in);
 struct ingest_stats *ingest_stats(struct ingest *in);
 

@@ -13,19 +13,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- mp.c: a zero-allocation msgpack reader ---------------------------- */
+/* ---- mp.c: a msgpack reader for ingest's hot path --------------------- */
 
 enum mp_type {
     MP_NIL = 0, MP_BOOL, MP_UINT, MP_INT, MP_FLOAT, MP_STR, MP_BIN,
     MP_ARRAY, MP_MAP, MP_EXT
 };
 
-/* One object.  Containers keep their element count and where the first
- * element starts; raw/raw_len span the whole object with its children. */
+/*
+ * One msgpack object, as a node of a pre-order array: a container's
+ * elements follow it (a map's as key, value, key, value...), and skip
+ * says how many nodes its whole subtree takes, so the next sibling is
+ * o + o->skip.  Strings point into the record's bytes.
+ */
 struct mp_obj {
-    enum mp_type type;
-    const uint8_t *raw;
-    size_t raw_len;
+    uint8_t type;                   /* enum mp_type */
+    uint32_t skip;                  /* nodes in this subtree, itself too */
     union {
         bool b;
         uint64_t u;                 /* MP_UINT: >= 0 */
@@ -37,24 +40,35 @@ struct mp_obj {
         } s;                        /* MP_STR, MP_BIN, MP_EXT data */
         uint32_t n;                 /* MP_ARRAY elements, MP_MAP pairs */
     } v;
-    const uint8_t *body;            /* containers: the first element */
 };
 
-struct mp_cur {
-    const uint8_t *p;
-    const uint8_t *end;
-};
-
-/* Read one whole object (containers are skipped over, their depth bounded
- * by MP_MAX_DEPTH).  False on malformed or truncated input. */
+/* Objects one record may hold (a real one has a few hundred). */
+#define MP_MAX_NODES 65536
 #define MP_MAX_DEPTH 32
-bool mp_read(struct mp_cur *c, struct mp_obj *o);
-/* A cursor over a container's elements. */
-static inline struct mp_cur
-mp_children(const struct mp_obj *o)
+
+struct mp_tree {
+    struct mp_obj *nodes;           /* MP_MAX_NODES, allocated once */
+};
+
+/*
+ * Parse the one object at buf into t->nodes in a single pass; *used gets
+ * its size in bytes.  False when it is malformed or truncated, nests
+ * deeper than MP_MAX_DEPTH or holds more than MP_MAX_NODES objects (or
+ * no memory).  The nodes borrow buf.
+ */
+bool mp_parse(struct mp_tree *t, const uint8_t *buf, size_t len,
+              size_t *used);
+void mp_tree_free(struct mp_tree *t);
+
+static inline const struct mp_obj *
+mp_first(const struct mp_obj *o)
 {
-    struct mp_cur c = { o->body, o->raw + o->raw_len };
-    return c;
+    return o + 1;
+}
+static inline const struct mp_obj *
+mp_next(const struct mp_obj *o)
+{
+    return o + o->skip;
 }
 static inline bool
 mp_is_int(const struct mp_obj *o)
@@ -117,6 +131,8 @@ void jw_elem_mp(struct jw *w, const struct mp_obj *o);
 /* A key taken from msgpack (estel.* leftovers), then its value. */
 void jw_key_mp(struct jw *w, const struct mp_obj *k);
 void jw_value_mp(struct jw *w, const struct mp_obj *o);
+/* The string elements of array joined by spaces, as one string. */
+void jw_kv_joined(struct jw *w, const char *key, const struct mp_obj *array);
 /* Append a JSON string literal of s (escaped). */
 void jw_str(struct jw *w, const char *s, size_t n);
 static inline bool
@@ -176,8 +192,8 @@ struct view {
     unsigned nkeys;
     uint64_t have;
     uint64_t used;
-    struct mp_obj map;
-    struct mp_obj slot[40];
+    const struct mp_obj *map;       /* NULL: an empty view */
+    const struct mp_obj *slot[40];
 };
 
 extern const struct view_key view_record_keys[RK_COUNT];
@@ -199,7 +215,7 @@ view_has(const struct view *v, unsigned k)
 static inline const struct mp_obj *
 view_get(const struct view *v, unsigned k)
 {
-    return view_has(v, k) ? &v->slot[k] : NULL;
+    return view_has(v, k) ? v->slot[k] : NULL;
 }
 static inline void
 view_use(struct view *v, unsigned k)
@@ -268,11 +284,13 @@ struct rec {
 };
 
 /*
- * Read a record (already through record_check) into r: envelope, actor,
- * payload, subject, primary file.  ESTEL_E_CORRUPT with a reason when a
- * required envelope key is missing or has the wrong type.
+ * Read a record (already through record_check) into r: parse it into
+ * tree, then envelope, actor, payload, subject, primary file.
+ * ESTEL_E_CORRUPT with a reason when it is not a map, a required envelope
+ * key is missing or has the wrong type, or a known key repeats.
  */
-enum estel_rc rec_read(struct rec *r, const uint8_t *buf, size_t len,
+enum estel_rc rec_read(struct rec *r, struct mp_tree *tree,
+                       const uint8_t *buf, size_t len,
                        struct estel_err *err);
 
 /* path helpers: the last component, the directory, the extension */
@@ -329,6 +347,23 @@ bool auth_client_id(const struct auth *a, struct MHD_Connection *c,
 const char *auth_tls_cert(const struct auth *a);
 const char *auth_tls_key(const struct auth *a);
 const char *auth_tls_ca(const struct auth *a);
+
+/* ---- listen.c: sockets and the output directory --------------------- */
+
+/*
+ * Listen on spec ("HOST:PORT", "[V6]:PORT", "unix:/PATH"): *fd and the
+ * address really bound ("127.0.0.1:41234") into addr.
+ */
+enum estel_rc listen_open(const char *spec, int *fd, char *addr,
+                          size_t size, struct estel_err *err);
+void listen_close(const char *spec, int fd);
+/*
+ * Create/open the output directory, its private state directory
+ * (".estel-ingest/", 0700) and take the lock that keeps a second ingest
+ * out of it.
+ */
+enum estel_rc outdir_open(const char *path, int *dirfd, int *statefd,
+                          int *lockfd, struct estel_err *err);
 
 /* Darwin mode bits */
 #define DARWIN_S_IFMT 0170000

@@ -227,17 +227,14 @@ utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
-void
-jw_str(struct jw *w, const char *s, size_t n)
+/* s escaped for inside a JSON string (room for 6n bytes is made). */
+static void
+put_escaped(struct jw *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
 
-    /* worst case: 6 bytes out per byte in */
-    if (n > (SIZE_MAX - 2) / 6 || !room(w, n * 6 + 2))
-        return;
-    putc1(w, '"');
     while (i < n) {
         size_t run = i, seq;
         unsigned c;
@@ -274,6 +271,39 @@ jw_str(struct jw *w, const char *s, size_t n)
             putc1(w, hex[c & 15]);
         }
         i++;
+    }
+}
+
+void
+jw_str(struct jw *w, const char *s, size_t n)
+{
+    /* worst case: 6 bytes out per byte in */
+    if (n > (SIZE_MAX - 2) / 6 || !room(w, n * 6 + 2))
+        return;
+    putc1(w, '"');
+    put_escaped(w, s, n);
+    putc1(w, '"');
+}
+
+void
+jw_kv_joined(struct jw *w, const char *key, const struct mp_obj *array)
+{
+    const struct mp_obj *e = mp_first(array);
+    bool first = true;
+
+    jw_key(w, key, strlen(key));
+    if (!room(w, 2))
+        return;
+    putc1(w, '"');
+    for (uint32_t i = 0; i < array->v.n; i++, e = mp_next(e)) {
+        if (e->type != MP_STR)
+            continue;
+        if (e->v.s.n > (SIZE_MAX - 4) / 6 || !room(w, e->v.s.n * 6 + 2))
+            return;
+        if (!first)
+            putc1(w, ' ');
+        first = false;
+        put_escaped(w, e->v.s.p, e->v.s.n);
     }
     putc1(w, '"');
 }
@@ -457,13 +487,32 @@ put_hex(struct jw *w, const char *s, size_t n)
 }
 
 static void put_mp(struct jw *w, const struct mp_obj *o, int depth);
+static void put_key_quoted(struct jw *w, const struct mp_obj *k,
+                           int depth);
+
+/* A non-string map key: print it, then quote what was printed. */
+static void
+put_key_quoted(struct jw *w, const struct mp_obj *k, int depth)
+{
+    struct estel_buf *b = w->b;
+    size_t before = b->len, n;
+    char tmp[64];
+
+    put_mp(w, k, depth + 1);
+    n = b->len - before;
+    if (n > sizeof(tmp))
+        n = sizeof(tmp);
+    if (jw_ok(w))
+        memcpy(tmp, b->data + before, n);
+    b->len = before;
+    jw_str(w, tmp, n);
+}
 
 static void
 put_container(struct jw *w, const struct mp_obj *o, int depth)
 {
-    struct mp_cur c = mp_children(o);
+    const struct mp_obj *c = mp_first(o);
     bool map = o->type == MP_MAP;
-    struct mp_obj k, v;
 
     if (!room(w, 1))
         return;
@@ -472,32 +521,16 @@ put_container(struct jw *w, const struct mp_obj *o, int depth)
         if (i > 0 && room(w, 1))
             putc1(w, ',');
         if (map) {
-            if (!mp_read(&c, &k))
-                break;
-            if (k.type == MP_STR) {
-                jw_str(w, k.v.s.p, k.v.s.n);
-            } else {
-                /* JSON keys are strings: print the key, then quote it */
-                struct estel_buf *b = w->b;
-                size_t before = b->len;
-                char tmp[64];
-                size_t n;
-
-                put_mp(w, &k, depth + 1);
-                n = b->len - before;
-                if (n > sizeof(tmp))
-                    n = sizeof(tmp);
-                if (jw_ok(w))
-                    memcpy(tmp, b->data + before, n);
-                b->len = before;
-                jw_str(w, tmp, n);
-            }
+            if (c->type == MP_STR)
+                jw_str(w, c->v.s.p, c->v.s.n);
+            else
+                put_key_quoted(w, c, depth);
             if (room(w, 1))
                 putc1(w, ':');
+            c = mp_next(c);
         }
-        if (!mp_read(&c, &v))
-            break;
-        put_mp(w, &v, depth + 1);
+        put_mp(w, c, depth + 1);
+        c = mp_next(c);
     }
     if (room(w, 1))
         putc1(w, map ? '}' : ']');
@@ -593,23 +626,10 @@ void
 jw_key_mp(struct jw *w, const struct mp_obj *k)
 {
     elem_sep(w);
-    if (k->type == MP_STR) {
+    if (k->type == MP_STR)
         jw_str(w, k->v.s.p, k->v.s.n);
-    } else {
-        struct estel_buf *b = w->b;
-        size_t before = b->len;
-        char tmp[64];
-        size_t n;
-
-        put_mp(w, k, 0);
-        n = b->len - before;
-        if (n > sizeof(tmp))
-            n = sizeof(tmp);
-        if (jw_ok(w))
-            memcpy(tmp, b->data + before, n);
-        b->len = before;
-        jw_str(w, tmp, n);
-    }
+    else
+        put_key_quoted(w, k, 0);
     if (room(w, 1))
         putc1(w, ':');
 }

@@ -106,6 +106,7 @@ ecs_file(struct jw *w, struct view *f, const char *path, size_t path_len)
     jw_open(w, "file");
     if (path != NULL) {
         path_fields(w, path, path_len, "path", "name", "directory");
+        view_use(f, FK_PATH);       /* in estel.file.original_path */
     } else if ((o = view_get(f, FK_PATH)) != NULL) {
         path_fields(w, o->v.s.p, o->v.s.n, "path", "name", "directory");
         view_use(f, FK_PATH);
@@ -124,10 +125,11 @@ ecs_file(struct jw *w, struct view *f, const char *path, size_t path_len)
     if ((o = view_get(f, FK_MODE)) != NULL) {
         const char *t = file_type(o->v.u);
 
-        jw_kv_octal_str(w, "mode", o->v.u);
+        /* derived: ECS wants the permission bits ("0644"); the whole
+         * st_mode stays in estel.file.mode */
+        jw_kv_octal_str(w, "mode", o->v.u & 07777);
         if (t != NULL)
             jw_kv_cstr(w, "type", t);
-        view_use(f, FK_MODE);
     }
     if ((o = view_get(f, FK_UID)) != NULL) {
         jw_kv_u64_str(w, "uid", o->v.u);
@@ -212,48 +214,22 @@ ecs_exec(struct jw *w, struct rec *r)
     const struct mp_obj *args = view_get(&r->e, EK_ARGS);
     const struct mp_obj *cnt = view_get(&r->e, EK_ARGS_COUNT);
     const struct mp_obj *cwd = view_get(&r->e, EK_CWD);
-    struct mp_obj a;
-    struct mp_cur c;
+    const struct mp_obj *a;
     bool all_str = true;
 
     if (args != NULL) {
-        c = mp_children(args);
-        for (uint32_t i = 0; i < args->v.n && all_str; i++)
-            all_str = mp_read(&c, &a) && a.type == MP_STR;
+        a = mp_first(args);
+        for (uint32_t i = 0; i < args->v.n && all_str; i++, a = mp_next(a))
+            all_str = a->type == MP_STR;
     }
     if (args != NULL && all_str) {
-        struct estel_buf *b = w->b;
-
         jw_open_array(w, "args");
-        c = mp_children(args);
-        for (uint32_t i = 0; i < args->v.n && mp_read(&c, &a); i++)
-            jw_elem_str(w, a.v.s.p, a.v.s.n);
+        a = mp_first(args);
+        for (uint32_t i = 0; i < args->v.n; i++, a = mp_next(a))
+            jw_elem_str(w, a->v.s.p, a->v.s.n);
         jw_close_array(w);
         jw_kv_u64(w, "args_count", cnt != NULL ? cnt->v.u : args->v.n);
-        /* command_line: the args joined by spaces, built in place */
-        jw_key(w, "command_line", 12);
-        if (jw_ok(w) && buf_reserve(b, 2) == ESTEL_OK) {
-            size_t start = b->len;
-
-            b->data[b->len++] = '"';
-            c = mp_children(args);
-            for (uint32_t i = 0; i < args->v.n && mp_read(&c, &a); i++) {
-                size_t before = b->len;
-
-                jw_str(w, a.v.s.p, a.v.s.n);    /* "x" -> strip quotes */
-                if (!jw_ok(w))
-                    break;
-                memmove(b->data + before + (i > 0), b->data + before + 1,
-                        b->len - before - 2);
-                if (i > 0)
-                    b->data[before] = ' ';
-                b->len = before + (i > 0) + (b->len - before - 2);
-            }
-            if (jw_ok(w) && buf_reserve(b, 1) == ESTEL_OK)
-                b->data[b->len++] = '"';
-            else
-                b->len = start;
-        }
+        jw_kv_joined(w, "command_line", args);
         view_use(&r->e, EK_ARGS);
         if (cnt != NULL)
             view_use(&r->e, EK_ARGS_COUNT);
@@ -310,7 +286,7 @@ ecs_processes(struct jw *w, struct rec *r)
     }
     if (r->map->subject == SUBJ_TARGET && r->has_subj)
         ecs_exec(w, r);
-    if (r->map->subject == SUBJ_ACTOR && mp_str_eq(&r->r.slot[RK_EV],
+    if (r->map->subject == SUBJ_ACTOR && mp_str_eq(r->r.slot[RK_EV],
                                                      "exit", 4))
         ecs_exit_code(w, r);
     jw_close(w);
@@ -382,7 +358,7 @@ source:
 static void
 ecs_event(struct jw *w, struct rec *r)
 {
-    const struct mp_obj *ev = &r->r.slot[RK_EV];
+    const struct mp_obj *ev = r->r.slot[RK_EV];
     const struct mp_obj *ok = view_get(&r->e, EK_SUCCESS);
     const struct mp_obj *mod = view_get(&r->e, EK_MODIFIED);
     bool gap = r->kind[0] == 'g', status = r->kind[0] == 's';
@@ -424,7 +400,7 @@ ecs_head(struct jw *w, struct rec *r)
 {
     int64_t ts;
 
-    if (mp_get_i64(&r->r.slot[RK_TS], &ts)) {
+    if (mp_get_i64(r->r.slot[RK_TS], &ts)) {
         jw_kv_time(w, "@timestamp", ts);
         view_use(&r->r, RK_TS);
     }
@@ -484,8 +460,8 @@ ecs_estel(struct jw *w, struct rec *r)
         jw_open(w, "file");
         view_leftovers(&r->f, w);
         if (r->newpath_len > 0 && view_has(&r->f, FK_PATH))
-            jw_kv_str(w, "original_path", r->f.slot[FK_PATH].v.s.p,
-                      r->f.slot[FK_PATH].v.s.n);
+            jw_kv_str(w, "original_path", r->f.slot[FK_PATH]->v.s.p,
+                      r->f.slot[FK_PATH]->v.s.n);
         jw_close(w);
     }
     jw_open(w, collector ? r->kind : "event");

@@ -139,45 +139,6 @@ ocsf_file(struct jw *w, const char *key, struct view *f, const char *path,
 }
 
 static void
-cmd_line(struct jw *w, struct rec *r)
-{
-    const struct mp_obj *args = view_get(&r->e, EK_ARGS);
-    struct estel_buf *b = w->b;
-    struct mp_cur c;
-    struct mp_obj a;
-    size_t start;
-
-    if (args == NULL)
-        return;
-    jw_key(w, "cmd_line", 8);
-    if (!jw_ok(w) || buf_reserve(b, 2) != ESTEL_OK)
-        return;
-    start = b->len;
-    b->data[b->len++] = '"';
-    c = mp_children(args);
-    for (uint32_t i = 0; i < args->v.n && mp_read(&c, &a); i++) {
-        size_t before = b->len;
-
-        if (a.type != MP_STR)
-            continue;
-        jw_str(w, a.v.s.p, a.v.s.n);
-        if (!jw_ok(w))
-            return;
-        /* drop the quotes jw_str wrote; join with spaces */
-        memmove(b->data + before + (i > 0), b->data + before + 1,
-                b->len - before - 2);
-        if (i > 0)
-            b->data[before] = ' ';
-        b->len = before + (i > 0) + (b->len - before - 2);
-    }
-    if (buf_reserve(b, 1) == ESTEL_OK)
-        b->data[b->len++] = '"';
-    else
-        b->len = start;
-    /* derived: args stay in unmapped.event.args */
-}
-
-static void
 ocsf_process(struct jw *w, const char *key, struct view *p, struct rec *r,
              bool actor)
 {
@@ -206,7 +167,11 @@ ocsf_process(struct jw *w, const char *key, struct view *p, struct rec *r,
         const struct mp_obj *cwd = view_get(&r->e, EK_CWD);
         struct view cv;
 
-        cmd_line(w, r);
+        const struct mp_obj *args = view_get(&r->e, EK_ARGS);
+
+        /* derived: args stay in unmapped.event.args */
+        if (args != NULL)
+            jw_kv_joined(w, "cmd_line", args);
         if (cwd != NULL && view_read(&cv, view_file_keys, FK_COUNT, cwd) &&
             (o = view_get(&cv, FK_PATH)) != NULL)
             jw_kv_str(w, "working_directory", o->v.s.p, o->v.s.n);
@@ -260,7 +225,7 @@ ocsf_classification(struct jw *w, struct rec *r)
                  an);
     if (n > 0 && (size_t)n < sizeof(type_name))
         jw_kv_str(w, "type_name", type_name, (size_t)n);
-    if (mp_str_eq(&r->r.slot[RK_EV], "xp_malware_detected", 19)) {
+    if (mp_str_eq(r->r.slot[RK_EV], "xp_malware_detected", 19)) {
         jw_kv_u64(w, "severity_id", 4);
         jw_kv_cstr(w, "severity", "High");
     } else {
@@ -277,7 +242,7 @@ ocsf_classification(struct jw *w, struct rec *r)
 static void
 ocsf_head(struct jw *w, struct rec *r)
 {
-    const struct mp_obj *ev = &r->r.slot[RK_EV];
+    const struct mp_obj *ev = r->r.slot[RK_EV];
 
     ms_attr(w, "time", &r->r, RK_TS);
     ocsf_classification(w, r);

@@ -139,32 +139,32 @@ bool
 view_read(struct view *v, const struct view_key *keys, unsigned nkeys,
           const struct mp_obj *o)
 {
-    struct mp_cur c;
+    const struct mp_obj *k;
     uint64_t seen = 0;
     unsigned guess = 0;
 
     v->keys = keys;
     v->nkeys = nkeys;
     v->have = v->used = 0;
-    v->map = *o;
+    v->map = o;
     if (o->type != MP_MAP)
         return false;
-    c = mp_children(o);
+    k = mp_first(o);
     for (uint32_t i = 0; i < o->v.n; i++) {
-        struct mp_obj k, val;
+        const struct mp_obj *val = mp_next(k);
         int idx;
 
-        if (!mp_read(&c, &k) || !mp_read(&c, &val))
-            return false;
-        if (k.type != MP_STR || (idx = find(keys, nkeys, &k, &guess)) < 0)
-            continue;
-        if ((seen >> idx) & 1)
-            return false;           /* the same key twice */
-        seen |= (uint64_t)1 << idx;
-        if ((keys[idx].kinds & MPK(val.type)) == 0)
-            continue;               /* unexpected type: a leftover */
-        v->slot[idx] = val;
-        v->have |= (uint64_t)1 << idx;
+        if (k->type == MP_STR && (idx = find(keys, nkeys, k, &guess)) >= 0) {
+            if ((seen >> idx) & 1)
+                return false;       /* the same key twice */
+            seen |= (uint64_t)1 << idx;
+            /* an unexpected type stays a leftover */
+            if (keys[idx].kinds & MPK(val->type)) {
+                v->slot[idx] = val;
+                v->have |= (uint64_t)1 << idx;
+            }
+        }
+        k = mp_next(val);
     }
     return true;
 }
@@ -176,59 +176,56 @@ view_empty(struct view *v, const struct view_key *keys, unsigned nkeys)
     v->keys = keys;
     v->nkeys = nkeys;
     v->have = v->used = 0;
-    memset(&v->map, 0, sizeof(v->map));
-    v->map.type = MP_NIL;
+    v->map = NULL;
 }
 
 static bool
-leftover(const struct view *v, const struct mp_obj *k, int *idx)
+leftover(const struct view *v, const struct mp_obj *k, int *idx,
+         unsigned *guess)
 {
-    unsigned guess = 0;
-
-    *idx = k->type == MP_STR ? find(v->keys, v->nkeys, k, &guess) : -1;
+    *idx = k->type == MP_STR ? find(v->keys, v->nkeys, k, guess) : -1;
     return *idx < 0 || !(((v->have & v->used) >> *idx) & 1);
 }
 
 void
 view_leftovers(const struct view *v, struct jw *w)
 {
-    struct mp_cur c;
+    const struct mp_obj *k;
+    unsigned guess = 0;
 
-    if (v->map.type != MP_MAP)
+    if (v->map == NULL || v->map->type != MP_MAP)
         return;
-    c = mp_children(&v->map);
-    for (uint32_t i = 0; i < v->map.v.n && jw_ok(w); i++) {
-        struct mp_obj k, val;
+    k = mp_first(v->map);
+    for (uint32_t i = 0; i < v->map->v.n && jw_ok(w); i++) {
+        const struct mp_obj *val = mp_next(k);
         int idx;
 
-        if (!mp_read(&c, &k) || !mp_read(&c, &val))
-            return;
-        if (!leftover(v, &k, &idx))
-            continue;
-        if (idx >= 0 && v->keys[idx].alias != NULL)
-            jw_key(w, v->keys[idx].alias, strlen(v->keys[idx].alias));
-        else
-            jw_key_mp(w, &k);
-        jw_value_mp(w, &val);
+        if (leftover(v, k, &idx, &guess)) {
+            if (idx >= 0 && v->keys[idx].alias != NULL)
+                jw_key(w, v->keys[idx].alias, strlen(v->keys[idx].alias));
+            else
+                jw_key_mp(w, k);
+            jw_value_mp(w, val);
+        }
+        k = mp_next(val);
     }
 }
 
 bool
 view_has_leftovers(const struct view *v)
 {
-    struct mp_cur c;
+    const struct mp_obj *k;
+    unsigned guess = 0;
 
-    if (v->map.type != MP_MAP)
+    if (v->map == NULL || v->map->type != MP_MAP)
         return false;
-    c = mp_children(&v->map);
-    for (uint32_t i = 0; i < v->map.v.n; i++) {
-        struct mp_obj k, val;
+    k = mp_first(v->map);
+    for (uint32_t i = 0; i < v->map->v.n; i++) {
         int idx;
 
-        if (!mp_read(&c, &k) || !mp_read(&c, &val))
-            return false;
-        if (leftover(v, &k, &idx))
+        if (leftover(v, k, &idx, &guess))
             return true;
+        k = mp_next(mp_next(k));
     }
     return false;
 }
@@ -307,25 +304,22 @@ copy_path(struct rec *r, const struct mp_obj *file)
     return true;
 }
 
-/* A value in map o by key name (one level), or false. */
-static bool
-lookup(const struct mp_obj *o, const char *key, struct mp_obj *out)
+/* A value in map o by key name (one level), or NULL. */
+static const struct mp_obj *
+lookup(const struct mp_obj *o, const char *key)
 {
-    struct mp_cur c;
+    const struct mp_obj *k;
     size_t n = strlen(key);
 
     if (o->type != MP_MAP)
-        return false;
-    c = mp_children(o);
+        return NULL;
+    k = mp_first(o);
     for (uint32_t i = 0; i < o->v.n; i++) {
-        struct mp_obj k;
-
-        if (!mp_read(&c, &k) || !mp_read(&c, out))
-            return false;
-        if (mp_str_eq(&k, key, n))
-            return true;
+        if (mp_str_eq(k, key, n))
+            return mp_next(k);
+        k = mp_next(mp_next(k));
     }
-    return false;
+    return NULL;
 }
 
 /* The destination of create/rename in any of the shapes ES has. */
@@ -335,16 +329,18 @@ destination_path(struct rec *r)
     const struct mp_obj *d = view_get(&r->e, EK_DESTINATION);
     const struct mp_obj *dir = view_get(&r->e, EK_DIR);
     const struct mp_obj *fn = view_get(&r->e, EK_FILENAME);
-    struct mp_obj a, b, np;
+    const struct mp_obj *a, *b, *np;
 
     if (d != NULL) {
-        if (lookup(d, "path", &a) && a.type == MP_STR) {
+        if ((a = lookup(d, "path")) != NULL && a->type == MP_STR) {
             copy_path(r, d);
-        } else if (lookup(d, "existing_file", &a)) {
-            copy_path(r, &a);
-        } else if (lookup(d, "new_path", &np) && lookup(&np, "dir", &a) &&
-                   lookup(&np, "filename", &b) && b.type == MP_STR) {
-            join(r, &a, &b);
+        } else if ((a = lookup(d, "existing_file")) != NULL) {
+            copy_path(r, a);
+        } else if ((np = lookup(d, "new_path")) != NULL &&
+                   (a = lookup(np, "dir")) != NULL &&
+                   (b = lookup(np, "filename")) != NULL &&
+                   b->type == MP_STR) {
+            join(r, a, b);
         }
         if (r->newpath_len > 0)
             return;
@@ -400,49 +396,51 @@ need(const struct rec *r, unsigned k, struct estel_err *err)
 }
 
 static enum estel_rc
-read_envelope(struct rec *r, const uint8_t *buf, size_t len,
-              struct estel_err *err)
+read_envelope(struct rec *r, struct mp_tree *tree, const uint8_t *buf,
+              size_t len, struct estel_err *err)
 {
     static const unsigned required[] = { RK_V, RK_EV, RK_CS, RK_TS, RK_HID,
                                          RK_BID, RK_ID };
-    struct mp_cur c = { buf, buf + len };
-    struct mp_obj top;
+    const struct mp_obj *top;
     enum estel_rc rc;
+    size_t used;
 
-    if (!mp_read(&c, &top))
-        return estel_fail(err, ESTEL_E_CORRUPT, "record is not msgpack");
-    if (top.type != MP_MAP)
+    if (!mp_parse(tree, buf, len, &used))
+        return estel_fail(err, ESTEL_E_CORRUPT, "record is not msgpack or "
+                          "holds more than %d objects", MP_MAX_NODES);
+    top = &tree->nodes[0];
+    if (top->type != MP_MAP)
         return estel_fail(err, ESTEL_E_CORRUPT, "record is not a map");
-    if (!view_read(&r->r, view_record_keys, RK_COUNT, &top))
+    if (!view_read(&r->r, view_record_keys, RK_COUNT, top))
         return estel_fail(err, ESTEL_E_CORRUPT, "record repeats a key");
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
         if ((rc = need(r, required[i], err)) != ESTEL_OK)
             return rc;
-    if (r->r.slot[RK_V].type != MP_UINT ||
-        r->r.slot[RK_V].v.u != ESTEL_SCHEMA_VERSION)
+    if (r->r.slot[RK_V]->type != MP_UINT ||
+        r->r.slot[RK_V]->v.u != ESTEL_SCHEMA_VERSION)
         return estel_fail(err, ESTEL_E_CORRUPT, "record schema \"v\" is "
                           "not %d", ESTEL_SCHEMA_VERSION);
     return ESTEL_OK;
 }
 
 enum estel_rc
-rec_read(struct rec *r, const uint8_t *buf, size_t len,
-         struct estel_err *err)
+rec_read(struct rec *r, struct mp_tree *tree, const uint8_t *buf,
+         size_t len, struct estel_err *err)
 {
     const struct mp_obj *o, *ev;
     enum estel_rc rc;
     bool has_et;
 
-    if ((rc = read_envelope(r, buf, len, err)) != ESTEL_OK)
+    if ((rc = read_envelope(r, tree, buf, len, err)) != ESTEL_OK)
         return rc;
-    ev = &r->r.slot[RK_EV];
+    ev = r->r.slot[RK_EV];
     has_et = view_has(&r->r, RK_ET);
     r->kind = "event";
     if (!has_et && mp_str_eq(ev, "gap", 3))
         r->kind = "gap";
     else if (!has_et && mp_str_eq(ev, "status", 6))
         r->kind = "status";
-    r->map = evmap_find(ev, has_et, has_et ? r->r.slot[RK_ET].v.u : 0);
+    r->map = evmap_find(ev, has_et, has_et ? r->r.slot[RK_ET]->v.u : 0);
     /* a "p" or "e" that is not a well-formed map stays verbatim */
     r->has_p = (o = view_get(&r->r, RK_P)) != NULL &&
                view_read(&r->p, view_process_keys, PK_COUNT, o);

@@ -250,7 +250,7 @@ on_netchange(struct transport *t, int64_t now)
         return;
     left_ms = (t->wait_until_ns - now) / NS_PER_MS;
     new_ms = backoff_netwake(&t->bo, t->wait_class, left_ms);
-    if (new_ms < left_ms) {
+    if (new_ms < left_ms && left_ms >= 1000) {
         t->wait_until_ns = now + new_ms * NS_PER_MS;
         log_info("upload: network changed; retrying in %lld ms instead of "
                  "%lld s", (long long)new_ms, (long long)(left_ms / 1000));

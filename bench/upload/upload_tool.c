@@ -11,7 +11,9 @@
  *       upload DIR's ready/ batches with the real transport, configured
  *       from FILE; --drain: exit 0 once ready/ is empty; SIGTERM/SIGINT
  *       stop (within the grace); --state keeps DIR/state/status.json
- *       current like the agent does
+ *       current like the agent does; --trickle MS: also write a batch
+ *       of --records records every MS ms in this process (like the
+ *       agent's batcher) until stopped
  *   estel-upload frames --spool DIR --out DIR2
  *       write each ready batch's zstd frame to DIR2/<name>.zst and its
  *       request headers to DIR2/<name>.hdr (for curl, in the bench)
@@ -42,6 +44,7 @@ struct opts {
     const char *spool, *config, *out, *host_id;
     uint64_t batches, records, pad;
     int64_t grace_ms;
+    int64_t trickle_ms;             /* send: a new batch this often */
     bool drain, state, random;
 };
 
@@ -181,6 +184,39 @@ out:
     return rc;
 }
 
+struct trickle {
+    const struct opts *o;
+    struct spool *sp;
+    struct ring *ring;
+    struct batcher *b;
+    _Atomic bool stop;
+    pthread_t prod, bat;
+};
+
+static void *
+trickle_main(void *arg)
+{
+    struct trickle *tr = arg;
+    uint8_t rec[65536];
+    uint64_t rng = 7, seq = spool_next_seq(tr->sp);
+
+    while (!atomic_load(&tr->stop)) {
+        struct timespec ts = { tr->o->trickle_ms / 1000,
+                               (tr->o->trickle_ms % 1000) * 1000000 };
+
+        for (uint64_t i = 0; i < tr->o->records; i++) {
+            size_t len = record(rec, sizeof(rec), seq++, tr->o->pad, &rng,
+                                false);
+
+            while (ring_push(tr->ring, rec, len) == ESTEL_E_FULL)
+                nanosleep(&ts, NULL);
+        }
+        nanosleep(&ts, NULL);
+    }
+    ring_close(tr->ring);
+    return NULL;
+}
+
 struct sender {
     struct transport *t;
     struct estel_err err;
@@ -218,6 +254,7 @@ do_send(const struct opts *o)
     struct spool *sp = NULL;
     struct sender s = { 0 };
     struct estel_err err = { 0 };
+    struct trickle tr = { 0 };
     sigset_t set;
     pthread_t thr;
     int64_t t0, t1, started = estel_now_realtime_ns();
@@ -227,7 +264,8 @@ do_send(const struct opts *o)
     if (config_defaults(&cfg, &err) != ESTEL_OK ||
         config_load(&cfg, o->config, NULL, &err) != ESTEL_OK ||
         config_validate(&cfg, &err) != ESTEL_OK ||
-        open_spool(&sp, o, 10000, &err) != ESTEL_OK ||
+        open_spool(&sp, o, o->trickle_ms > 0 ? o->records : 10000, &err)
+        != ESTEL_OK ||
         transport_create(&s.t, &cfg, sp, &err) != ESTEL_OK) {
         rc = fail(&err);
         goto out;
@@ -238,6 +276,18 @@ do_send(const struct opts *o)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     if (o->drain)
         transport_set_draining(s.t);
+    if (o->trickle_ms > 0) {
+        tr.o = o;
+        tr.sp = sp;
+        if (ring_create(&tr.ring, 64u << 20, &err) != ESTEL_OK ||
+            batcher_create(&tr.b, sp, tr.ring, NULL, NULL, &err) !=
+            ESTEL_OK) {
+            rc = fail(&err);
+            goto out;
+        }
+        pthread_create(&tr.bat, NULL, batcher_main, tr.b);
+        pthread_create(&tr.prod, NULL, trickle_main, &tr);
+    }
     t0 = estel_now_mono_ns();
     pthread_create(&thr, NULL, sender_main, &s);
     while (!atomic_load(&s.done)) {
@@ -251,6 +301,11 @@ do_send(const struct opts *o)
             transport_stop(s.t, o->grace_ms);
             break;
         }
+    }
+    if (o->trickle_ms > 0) {
+        atomic_store(&tr.stop, true);
+        pthread_join(tr.prod, NULL);
+        pthread_join(tr.bat, NULL);
     }
     pthread_join(thr, NULL);
     t1 = estel_now_mono_ns();
@@ -266,6 +321,8 @@ do_send(const struct opts *o)
            atomic_load(&spool_stats(sp)->ready_batches));
     rc = s.err.rc == ESTEL_OK ? 0 : fail(&s.err);
 out:
+    batcher_destroy(&tr.b);
+    ring_destroy(&tr.ring);
     transport_destroy(&s.t);
     spool_close(&sp);
     config_free(&cfg);
@@ -343,10 +400,11 @@ main(int argc, char **argv)
         { "drain", no_argument, NULL, 'd' },
         { "state", no_argument, NULL, 'S' },
         { "random", no_argument, NULL, 'R' },
+        { "trickle", required_argument, NULL, 'T' },
         { NULL, 0, NULL, 0 }
     };
     struct opts o = { NULL, NULL, NULL, "host-0001", 10, 1000, 200, 5000,
-                      false, false, false };
+                      0, false, false, false };
     const char *cmd;
     int ch, rc;
 
@@ -367,6 +425,7 @@ main(int argc, char **argv)
         case 'd': o.drain = true; break;
         case 'S': o.state = true; break;
         case 'R': o.random = true; break;
+        case 'T': o.trickle_ms = strtoll(optarg, NULL, 10); break;
         default: return usage();
         }
     }

@@ -98,6 +98,11 @@ for code in 401 403; do
     > "$T/auth$code.out" 2> "$T/auth$code.err" & pid=$!
   wait_for 10 grep -qs "refuses our client certificate" "$T/auth$code.err" || die "auth$code: not reported"
   sleep 1
+  if [ -x "${ESTEL_BIN:-}" ] && "$ESTEL_BIN" status --help >/dev/null 2>&1; then
+    "$ESTEL_BIN" status --spool "$T/auth$code" > "$T/auth$code.status" || true
+    grep -q "^status: degraded (why: the server refuses our client certificate (HTTP $code) for" \
+      "$T/auth$code.status" || { cat "$T/auth$code.status" >&2; die "auth$code: estel status"; }
+  fi
   kill -TERM $pid; wait $pid || true
   accounted "auth$code" 0 0 0 2
   [ "$(requests)" = 1 ] || die "auth$code: retried at once ($(requests) requests)"

@@ -532,6 +532,10 @@ test_profile_rejects_unreadable_settings(void **state)
 
     f->p.config_path = "/nonexistent/estel.plist";
     build_fails(f, ESTEL_E_USAGE, "--config /nonexistent/estel.plist");
+    /* a FIFO is refused at once, not read until a writer shows up */
+    assert_int_equal(mkfifo(in_dir(f, "fifo"), 0600), 0);
+    f->p.config_path = f->path;
+    build_fails(f, ESTEL_E_USAGE, "not a regular file");
 }
 
 /* ---- refusals of parameters ---------------------------------------- */

@@ -10,7 +10,9 @@
 #     client connection without an answer (return 444).
 #   Knobs: NGINX_PKI (dir with ca.pem server.pem server.key; default
 #     DIR/pki), NGINX_CERT/NGINX_KEY (server identity), NGINX_LISTEN
-#     ("127.0.0.1" or a list "127.0.0.1 127.0.0.2"), NGINX_HTTP2.
+#     ("127.0.0.1" or a list "127.0.0.1 127.0.0.2"), NGINX_HTTP2,
+#     NGINX_WRAP (a command prefix, e.g. "ip netns exec NS"; set NGINX_NETNS=1
+#     too: the port cannot be probed from here).
 #   DIR/access.log fields: msec status request_length content_length
 #     idempotency_key ssl_client_serial "ssl_client_s_dn" ssl_protocol
 #     server_protocol connection connection_requests request_time
@@ -81,8 +83,8 @@ $listen
   }
 }
 CONF
-  "$NGINX" -t -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" || return 1
-  "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" || return 1
+  ${NGINX_WRAP:-} "$NGINX" -t -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" || return 1
+  ${NGINX_WRAP:-} "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" || return 1
   local i first=${NGINX_LISTEN:-127.0.0.1}
   first=${first%% *}
   for i in $(seq 100); do

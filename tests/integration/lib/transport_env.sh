@@ -4,7 +4,12 @@
 here_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here_lib/pki.sh"
 . "$here_lib/nginx.sh"
-UPLOAD=${ESTEL_UPLOAD:-${ESTEL_BUILD:-}/bench/upload/estel-upload}
+UPLOAD=${ESTEL_UPLOAD:-}
+if [ -z "$UPLOAD" ]; then
+  for c in tests/estel-upload estel-upload bench/upload/estel-upload; do
+    [ -x "${ESTEL_BUILD:-.}/$c" ] && { UPLOAD=${ESTEL_BUILD:-.}/$c; break; }
+  done
+fi
 PY=/usr/bin/python3
 
 skip() { echo "SKIP: $*"; exit 77; }
