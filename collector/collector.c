@@ -161,6 +161,17 @@ note_lost(struct collector *c, uint64_t seq)
     c->lost_count++;
 }
 
+/* Take back the loss push() just noted: the caller retries the record. */
+static void
+unnote_lost(struct collector *c, uint64_t seq)
+{
+    if (c->lost_count > 0 && c->lost_last == seq) {
+        c->lost_count--;
+        c->lost_last = seq - 1;
+        atomic_fetch_sub(&c->stats.dropped_ring_full, 1);
+    }
+}
+
 /* Report the pending lost range; true if the ring took the gap record. */
 static bool
 flush_lost(struct collector *c)
@@ -193,26 +204,14 @@ flush_lost(struct collector *c)
 }
 
 /*
- * Report earlier losses before encoding seq's record: the gap record is
- * encoded with the same encoder, whose buffer the next record borrows.
- * False (seq counted as lost) while the ring is still full.
+ * Push an encoded record whose number was taken after a successful
+ * flush_lost(), so lost numbers are always noted in increasing order.
  */
-static bool
-flush_before(struct collector *c, uint64_t seq)
-{
-    if (flush_lost(c))
-        return true;
-    note_lost(c, seq);
-    atomic_fetch_add(&c->stats.dropped_ring_full, 1);
-    return false;
-}
-
 static enum estel_rc
 push(struct collector *c, uint64_t seq, const uint8_t *rec, size_t len)
 {
-    enum estel_rc rc;
+    enum estel_rc rc = ring_push(c->ring, rec, len);
 
-    rc = ring_push(c->ring, rec, len);
     if (rc == ESTEL_OK) {
         atomic_fetch_add_explicit(&c->stats.records_out, 1,
                                   memory_order_relaxed);
@@ -224,6 +223,26 @@ push(struct collector *c, uint64_t seq, const uint8_t *rec, size_t len)
     else
         atomic_fetch_add(&c->stats.dropped_too_big, 1);
     return rc;
+}
+
+/*
+ * Report earlier losses, then take the next number.  The gap record is
+ * encoded first because it uses the same encoder whose buffer the next
+ * record borrows, and its number comes first so that lost numbers are
+ * always noted in increasing order.  False (the number noted lost) while
+ * the ring is still full.
+ */
+static bool
+take_seq_with_room(struct collector *c, uint64_t *seq)
+{
+    bool room = flush_lost(c);
+
+    *seq = collector_take_seq(c);
+    if (!room) {
+        note_lost(c, *seq);
+        atomic_fetch_add(&c->stats.dropped_ring_full, 1);
+    }
+    return room;
 }
 
 enum estel_rc
@@ -239,8 +258,7 @@ collector_emit(struct collector *c, const struct estel_event *ev)
                                   memory_order_relaxed);
         return ESTEL_OK;
     }
-    seq = collector_take_seq(c);
-    if (!flush_before(c, seq))
+    if (!take_seq_with_room(c, &seq))
         return ESTEL_E_FULL;
     if (record_encode_event(c->enc, ev, seq, &rec, &len) != ESTEL_OK) {
         note_lost(c, seq);
@@ -266,25 +284,21 @@ collector_emit_wait(struct collector *c, const struct estel_event *ev,
                                   memory_order_relaxed);
         return ESTEL_OK;
     }
-    seq = collector_take_seq(c);
+    while (!flush_lost(c) && !atomic_load(stop))
+        nanosleep(&nap, NULL);
+    if (!take_seq_with_room(c, &seq))
+        return ESTEL_E_FULL;
     if (record_encode_event(c->enc, ev, seq, &rec, &len) != ESTEL_OK) {
         note_lost(c, seq);
         atomic_fetch_add(&c->stats.dropped_too_big, 1);
         return ESTEL_E_REJECTED;
     }
-    while ((rc = ring_push(c->ring, rec, len)) == ESTEL_E_FULL &&
-           !atomic_load(stop))
+    /* push() tries once; a replay waits for room instead, until stopped */
+    while ((rc = push(c, seq, rec, len)) == ESTEL_E_FULL &&
+           !atomic_load(stop)) {
+        unnote_lost(c, seq);
         nanosleep(&nap, NULL);
-    if (rc == ESTEL_OK) {
-        atomic_fetch_add_explicit(&c->stats.records_out, 1,
-                                  memory_order_relaxed);
-        return ESTEL_OK;
     }
-    note_lost(c, seq);
-    if (rc == ESTEL_E_FULL)
-        atomic_fetch_add(&c->stats.dropped_ring_full, 1);
-    else
-        atomic_fetch_add(&c->stats.dropped_too_big, 1);
     return rc;
 }
 
@@ -294,9 +308,9 @@ collector_emit_collector(struct collector *c, const char *kind,
 {
     const uint8_t *rec;
     size_t len;
-    uint64_t seq = collector_take_seq(c);
+    uint64_t seq;
 
-    if (!flush_before(c, seq))
+    if (!take_seq_with_room(c, &seq))
         return ESTEL_E_FULL;
     if (record_encode_collector(c->enc, kind, seq, estel_now_realtime_ns(),
                                 fields, nfields, &rec, &len) != ESTEL_OK) {

@@ -61,7 +61,7 @@ static enum estel_rc read_fields(struct eslogger_parser *p, uint32_t obj,
                                  struct estel_event *ev,
                                  struct estel_err *err);
 
-/* ---- one field ------------------------------------------------------------ */
+/* ---- one field ----------------------------------------------------------- */
 
 static enum estel_rc
 read_number(struct eslogger_parser *p, const struct fspec *f, uint32_t i,
@@ -209,7 +209,7 @@ read_fields(struct eslogger_parser *p, uint32_t obj, const struct fspec *f,
     return ESTEL_OK;
 }
 
-/* ---- unions --------------------------------------------------------------- */
+/* ---- unions -------------------------------------------------------------- */
 
 enum { DEST_EXISTING_FILE = 0, DEST_NEW_PATH = 1 };
 
@@ -384,7 +384,7 @@ ev_authentication(struct eslogger_parser *p, uint32_t obj,
     return ESTEL_OK;
 }
 
-/* ---- the table ------------------------------------------------------------ */
+/* ---- the table ----------------------------------------------------------- */
 
 static const struct fspec f_exec[] = {
     REQ("target", K_PROC), OPT("args", K_STRS), OPT("env", K_STRS),

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <net/if.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -179,15 +180,34 @@ estel_netwatch_drain(struct estel_netwatch *nw)
 
     if (nw == NULL)
         return false;
-    while ((n = recv(nw->fd, buf, sizeof(buf), 0)) > 0) {
+    for (;;) {
         const struct nlmsghdr *h = (const struct nlmsghdr *)(void *)buf;
-        size_t len = (size_t)n;
+        size_t len;
 
-        for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len))
-            if (h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_NEWADDR ||
-                h->nlmsg_type == RTM_NEWROUTE || h->nlmsg_type == RTM_DELLINK ||
-                h->nlmsg_type == RTM_DELADDR || h->nlmsg_type == RTM_DELROUTE)
+        n = recv(nw->fd, buf, sizeof(buf), 0);
+        if (n < 0 && errno == ENOBUFS) {
+            changed = true;     /* the kernel dropped news: assume a change */
+            continue;
+        }
+        if (n <= 0)
+            break;
+        len = (size_t)n;
+        /* only a path coming (back) counts: a link that is up and running,
+         * a new address or route.  Going down needs no wake-up: the next
+         * try fails on its own. */
+        for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+            if (h->nlmsg_type == RTM_NEWLINK &&
+                h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg))) {
+                const struct ifinfomsg *ifi = NLMSG_DATA(h);
+
+                if ((ifi->ifi_flags & (IFF_UP | IFF_RUNNING)) ==
+                    (IFF_UP | IFF_RUNNING))
+                    changed = true;
+            } else if (h->nlmsg_type == RTM_NEWADDR ||
+                       h->nlmsg_type == RTM_NEWROUTE) {
                 changed = true;
+            }
+        }
     }
     return changed;
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- mp.c: a msgpack reader for ingest's hot path --------------------- */
 
@@ -104,37 +105,114 @@ struct jw {
 
 void jw_begin(struct jw *w, struct estel_buf *b);
 enum estel_rc jw_end(struct jw *w);         /* closes the top object */
-void jw_open(struct jw *w, const char *key);
-void jw_open_array(struct jw *w, const char *key);
+/* "key":{ or "key":[ (c), taken back by the close if left empty */
+void jw_open_n(struct jw *w, const char *key, size_t len, char c);
 void jw_close(struct jw *w);
 void jw_close_array(struct jw *w);
+/* ,"key": */
 void jw_key(struct jw *w, const char *key, size_t len);
-void jw_kv_str(struct jw *w, const char *key, const char *s, size_t n);
-void jw_kv_cstr(struct jw *w, const char *key, const char *s);
-void jw_kv_u64(struct jw *w, const char *key, uint64_t v);
-void jw_kv_i64(struct jw *w, const char *key, int64_t v);
-void jw_kv_bool(struct jw *w, const char *key, bool v);
+/* Values (after jw_key). */
+void jw_str(struct jw *w, const char *s, size_t n);
+void jw_u64(struct jw *w, uint64_t v);
+void jw_i64(struct jw *w, int64_t v);
+void jw_bool(struct jw *w, bool v);
 /* A number written as a JSON string ("501"): ECS keyword fields. */
-void jw_kv_u64_str(struct jw *w, const char *key, uint64_t v);
-void jw_kv_i64_str(struct jw *w, const char *key, int64_t v);
-/* Octal mode as a string ("0644"). */
-void jw_kv_octal_str(struct jw *w, const char *key, uint64_t v);
+void jw_u64_str(struct jw *w, uint64_t v);
+void jw_i64_str(struct jw *w, int64_t v);
+/* Octal as a string ("0644"). */
+void jw_octal_str(struct jw *w, uint64_t v);
 /* ns since the epoch as RFC 3339 UTC with nanoseconds. */
-void jw_kv_time(struct jw *w, const char *key, int64_t ns);
+void jw_time(struct jw *w, int64_t ns);
 /* An integer object as a JSON number (signed or not). */
-void jw_kv_int(struct jw *w, const char *key, const struct mp_obj *o);
+void jw_int(struct jw *w, const struct mp_obj *o);
 /* Any msgpack object as JSON, verbatim (maps stay maps). */
-void jw_kv_mp(struct jw *w, const char *key, const struct mp_obj *o);
-/* Array elements (inside jw_open_array). */
-void jw_elem_str(struct jw *w, const char *s, size_t n);
-void jw_elem_mp(struct jw *w, const struct mp_obj *o);
-/* A key taken from msgpack (estel.* leftovers), then its value. */
-void jw_key_mp(struct jw *w, const struct mp_obj *k);
 void jw_value_mp(struct jw *w, const struct mp_obj *o);
 /* The string elements of array joined by spaces, as one string. */
-void jw_kv_joined(struct jw *w, const char *key, const struct mp_obj *array);
-/* Append a JSON string literal of s (escaped). */
-void jw_str(struct jw *w, const char *s, size_t n);
+void jw_joined(struct jw *w, const struct mp_obj *array);
+/* Array elements (inside an open array). */
+void jw_elem_str(struct jw *w, const char *s, size_t n);
+void jw_elem_mp(struct jw *w, const struct mp_obj *o);
+/* A key taken from msgpack (estel.* leftovers); then jw_value_mp. */
+void jw_key_mp(struct jw *w, const struct mp_obj *k);
+
+/* "key": value in one call; inline so that strlen of a literal key is a
+ * constant (the writer is the hottest code in ingest). */
+static inline void
+jw_open(struct jw *w, const char *key)
+{
+    jw_open_n(w, key, strlen(key), '{');
+}
+static inline void
+jw_open_array(struct jw *w, const char *key)
+{
+    jw_open_n(w, key, strlen(key), '[');
+}
+static inline void
+jw_kv_str(struct jw *w, const char *key, const char *s, size_t n)
+{
+    jw_key(w, key, strlen(key));
+    jw_str(w, s, n);
+}
+static inline void
+jw_kv_cstr(struct jw *w, const char *key, const char *s)
+{
+    jw_key(w, key, strlen(key));
+    jw_str(w, s, strlen(s));
+}
+static inline void
+jw_kv_u64(struct jw *w, const char *key, uint64_t v)
+{
+    jw_key(w, key, strlen(key));
+    jw_u64(w, v);
+}
+static inline void
+jw_kv_i64(struct jw *w, const char *key, int64_t v)
+{
+    jw_key(w, key, strlen(key));
+    jw_i64(w, v);
+}
+static inline void
+jw_kv_bool(struct jw *w, const char *key, bool v)
+{
+    jw_key(w, key, strlen(key));
+    jw_bool(w, v);
+}
+static inline void
+jw_kv_u64_str(struct jw *w, const char *key, uint64_t v)
+{
+    jw_key(w, key, strlen(key));
+    jw_u64_str(w, v);
+}
+static inline void
+jw_kv_i64_str(struct jw *w, const char *key, int64_t v)
+{
+    jw_key(w, key, strlen(key));
+    jw_i64_str(w, v);
+}
+static inline void
+jw_kv_octal_str(struct jw *w, const char *key, uint64_t v)
+{
+    jw_key(w, key, strlen(key));
+    jw_octal_str(w, v);
+}
+static inline void
+jw_kv_time(struct jw *w, const char *key, int64_t ns)
+{
+    jw_key(w, key, strlen(key));
+    jw_time(w, ns);
+}
+static inline void
+jw_kv_int(struct jw *w, const char *key, const struct mp_obj *o)
+{
+    jw_key(w, key, strlen(key));
+    jw_int(w, o);
+}
+static inline void
+jw_kv_joined(struct jw *w, const char *key, const struct mp_obj *array)
+{
+    jw_key(w, key, strlen(key));
+    jw_joined(w, array);
+}
 static inline bool
 jw_ok(const struct jw *w)
 {
@@ -187,6 +265,8 @@ struct view_key {
  * used when slot i went somewhere in the output; view_leftovers() writes
  * every other key verbatim, so nothing in a record is dropped.
  */
+#define VIEW_PAIRS 48                /* pairs whose key index is kept */
+
 struct view {
     const struct view_key *keys;
     unsigned nkeys;
@@ -194,6 +274,7 @@ struct view {
     uint64_t used;
     const struct mp_obj *map;       /* NULL: an empty view */
     const struct mp_obj *slot[40];
+    int8_t pair_key[VIEW_PAIRS];    /* key index of pair i, -1: unknown */
 };
 
 extern const struct view_key view_record_keys[RK_COUNT];

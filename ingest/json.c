@@ -125,8 +125,8 @@ jw_key(struct jw *w, const char *key, size_t len)
     putc1(w, ':');
 }
 
-static void
-open_any(struct jw *w, const char *key, char c)
+void
+jw_open_n(struct jw *w, const char *key, size_t len, char c)
 {
     size_t before = w->b->len;
     bool was_first = w->first[w->depth];
@@ -136,7 +136,7 @@ open_any(struct jw *w, const char *key, char c)
             w->rc = ESTEL_E_CORRUPT;
         return;
     }
-    jw_key(w, key, strlen(key));
+    jw_key(w, key, len);
     if (!room(w, 1))
         return;
     putc1(w, c);
@@ -145,18 +145,6 @@ open_any(struct jw *w, const char *key, char c)
     /* remember how to take the key back if the object stays empty; the
      * parent's first flag is encoded in the low bit */
     w->mark[w->depth] = (before << 1) | (was_first ? 1 : 0);
-}
-
-void
-jw_open(struct jw *w, const char *key)
-{
-    open_any(w, key, '{');
-}
-
-void
-jw_open_array(struct jw *w, const char *key)
-{
-    open_any(w, key, '[');
 }
 
 static void
@@ -239,6 +227,21 @@ put_escaped(struct jw *w, const char *s, size_t n)
         size_t run = i, seq;
         unsigned c;
 
+        /* 8 bytes at a time while none needs a look (SWAR: no byte
+         * below 0x20, none above 0x7f, no '"', no '\\') */
+        while (run + 8 <= n) {
+            uint64_t v, ctl, q, bs;
+
+            memcpy(&v, p + run, 8);
+            ctl = (v - 0x2020202020202020ull) & ~v;
+            q = v ^ 0x2222222222222222ull;
+            q = (q - 0x0101010101010101ull) & ~q;
+            bs = v ^ 0x5c5c5c5c5c5c5c5cull;
+            bs = (bs - 0x0101010101010101ull) & ~bs;
+            if (((ctl | q | bs | v) & 0x8080808080808080ull) != 0)
+                break;
+            run += 8;
+        }
         while (run < n && plain[p[run]])
             run++;
         if (run > i) {
@@ -286,12 +289,11 @@ jw_str(struct jw *w, const char *s, size_t n)
 }
 
 void
-jw_kv_joined(struct jw *w, const char *key, const struct mp_obj *array)
+jw_joined(struct jw *w, const struct mp_obj *array)
 {
     const struct mp_obj *e = mp_first(array);
     bool first = true;
 
-    jw_key(w, key, strlen(key));
     if (!room(w, 2))
         return;
     putc1(w, '"');
@@ -309,46 +311,29 @@ jw_kv_joined(struct jw *w, const char *key, const struct mp_obj *array)
 }
 
 void
-jw_kv_str(struct jw *w, const char *key, const char *s, size_t n)
+jw_u64(struct jw *w, uint64_t v)
 {
-    jw_key(w, key, strlen(key));
-    jw_str(w, s, n);
-}
-
-void
-jw_kv_cstr(struct jw *w, const char *key, const char *s)
-{
-    jw_kv_str(w, key, s, strlen(s));
-}
-
-void
-jw_kv_u64(struct jw *w, const char *key, uint64_t v)
-{
-    jw_key(w, key, strlen(key));
     if (room(w, 24))
         put_u64(w, v);
 }
 
 void
-jw_kv_i64(struct jw *w, const char *key, int64_t v)
+jw_i64(struct jw *w, int64_t v)
 {
-    jw_key(w, key, strlen(key));
     if (room(w, 24))
         put_i64(w, v);
 }
 
 void
-jw_kv_bool(struct jw *w, const char *key, bool v)
+jw_bool(struct jw *w, bool v)
 {
-    jw_key(w, key, strlen(key));
     if (room(w, 5))
         put(w, v ? "true" : "false", v ? 4 : 5);
 }
 
 void
-jw_kv_u64_str(struct jw *w, const char *key, uint64_t v)
+jw_u64_str(struct jw *w, uint64_t v)
 {
-    jw_key(w, key, strlen(key));
     if (!room(w, 26))
         return;
     putc1(w, '"');
@@ -357,9 +342,8 @@ jw_kv_u64_str(struct jw *w, const char *key, uint64_t v)
 }
 
 void
-jw_kv_i64_str(struct jw *w, const char *key, int64_t v)
+jw_i64_str(struct jw *w, int64_t v)
 {
-    jw_key(w, key, strlen(key));
     if (!room(w, 26))
         return;
     putc1(w, '"');
@@ -368,7 +352,7 @@ jw_kv_i64_str(struct jw *w, const char *key, int64_t v)
 }
 
 void
-jw_kv_octal_str(struct jw *w, const char *key, uint64_t v)
+jw_octal_str(struct jw *w, uint64_t v)
 {
     char tmp[24], *p = tmp + sizeof(tmp);
     int digits = 0;
@@ -378,7 +362,7 @@ jw_kv_octal_str(struct jw *w, const char *key, uint64_t v)
         v >>= 3;
         digits++;
     } while (v != 0 || digits < 4);
-    jw_kv_str(w, key, p, (size_t)(tmp + sizeof(tmp) - p));
+    jw_str(w, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 /* Days since 1970-01-01 -> civil date (H. Hinnant's algorithm). */
@@ -405,7 +389,7 @@ two(char *p, unsigned v)
 }
 
 void
-jw_kv_time(struct jw *w, const char *key, int64_t ns)
+jw_time(struct jw *w, int64_t ns)
 {
     /* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" */
     char t[40];
@@ -423,7 +407,7 @@ jw_kv_time(struct jw *w, const char *key, int64_t ns)
     sod = (unsigned)(secs - days * 86400);
     civil(days, &y, &mo, &d);
     if (y < 0 || y > 9999) {
-        jw_kv_i64(w, key, ns);      /* not a date a SIEM can hold */
+        jw_i64(w, ns);              /* not a date a SIEM can hold */
         return;
     }
     two(t, (unsigned)(y / 100));
@@ -444,7 +428,6 @@ jw_kv_time(struct jw *w, const char *key, int64_t ns)
         frac /= 10;
     }
     t[29] = 'Z';
-    jw_key(w, key, strlen(key));
     if (!room(w, 32))
         return;
     putc1(w, '"');
@@ -464,9 +447,8 @@ put_int(struct jw *w, const struct mp_obj *o)
 }
 
 void
-jw_kv_int(struct jw *w, const char *key, const struct mp_obj *o)
+jw_int(struct jw *w, const struct mp_obj *o)
 {
-    jw_key(w, key, strlen(key));
     put_int(w, o);
 }
 
@@ -583,13 +565,6 @@ put_mp(struct jw *w, const struct mp_obj *o, int depth)
         put_container(w, o, depth);
         break;
     }
-}
-
-void
-jw_kv_mp(struct jw *w, const char *key, const struct mp_obj *o)
-{
-    jw_key(w, key, strlen(key));
-    put_mp(w, o, 0);
 }
 
 static void

@@ -115,6 +115,18 @@ const struct view_key view_payload_keys[EK_COUNT] = {
 _Static_assert(PK_COUNT <= 40 && EK_COUNT <= 40 && RK_COUNT <= 40,
                "struct view holds 40 slots");
 
+/* Short keys: a loop beats a memcmp call. */
+static inline bool
+key_eq(const struct view_key *k, const char *s, size_t n)
+{
+    if (k->len != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (k->name[i] != s[i])
+            return false;
+    return true;
+}
+
 static int
 find(const struct view_key *keys, unsigned nkeys, const struct mp_obj *k,
      unsigned *guess)
@@ -123,12 +135,12 @@ find(const struct view_key *keys, unsigned nkeys, const struct mp_obj *k,
     size_t n = k->v.s.n;
     unsigned g = *guess;
 
-    if (g < nkeys && keys[g].len == n && memcmp(keys[g].name, s, n) == 0) {
+    if (g < nkeys && key_eq(&keys[g], s, n)) {
         *guess = g + 1;
         return (int)g;
     }
     for (unsigned i = 0; i < nkeys; i++)
-        if (keys[i].len == n && memcmp(keys[i].name, s, n) == 0) {
+        if (key_eq(&keys[i], s, n)) {
             *guess = i + 1;
             return (int)i;
         }
@@ -154,7 +166,10 @@ view_read(struct view *v, const struct view_key *keys, unsigned nkeys,
         const struct mp_obj *val = mp_next(k);
         int idx;
 
-        if (k->type == MP_STR && (idx = find(keys, nkeys, k, &guess)) >= 0) {
+        idx = k->type == MP_STR ? find(keys, nkeys, k, &guess) : -1;
+        if (i < VIEW_PAIRS)
+            v->pair_key[i] = (int8_t)idx;
+        if (idx >= 0) {
             if ((seen >> idx) & 1)
                 return false;       /* the same key twice */
             seen |= (uint64_t)1 << idx;
@@ -179,11 +194,15 @@ view_empty(struct view *v, const struct view_key *keys, unsigned nkeys)
     v->map = NULL;
 }
 
+/* Is pair i (key k) left over?  *idx: its key index or -1. */
 static bool
-leftover(const struct view *v, const struct mp_obj *k, int *idx,
+leftover(const struct view *v, uint32_t i, const struct mp_obj *k, int *idx,
          unsigned *guess)
 {
-    *idx = k->type == MP_STR ? find(v->keys, v->nkeys, k, guess) : -1;
+    if (i < VIEW_PAIRS)
+        *idx = v->pair_key[i];
+    else
+        *idx = k->type == MP_STR ? find(v->keys, v->nkeys, k, guess) : -1;
     return *idx < 0 || !(((v->have & v->used) >> *idx) & 1);
 }
 
@@ -200,7 +219,7 @@ view_leftovers(const struct view *v, struct jw *w)
         const struct mp_obj *val = mp_next(k);
         int idx;
 
-        if (leftover(v, k, &idx, &guess)) {
+        if (leftover(v, i, k, &idx, &guess)) {
             if (idx >= 0 && v->keys[idx].alias != NULL)
                 jw_key(w, v->keys[idx].alias, strlen(v->keys[idx].alias));
             else
@@ -223,7 +242,7 @@ view_has_leftovers(const struct view *v)
     for (uint32_t i = 0; i < v->map->v.n; i++) {
         int idx;
 
-        if (leftover(v, k, &idx, &guess))
+        if (leftover(v, i, k, &idx, &guess))
             return true;
         k = mp_next(mp_next(k));
     }

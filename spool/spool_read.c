@@ -128,18 +128,24 @@ is_damage(enum estel_rc rc)
     return rc == ESTEL_E_CORRUPT || rc == ESTEL_E_UNSUPPORTED;
 }
 
-/* Remember what we learnt about an indexed batch (count, lent out). */
-static void
+/*
+ * Find name in the index and note its record count (records != 0) or lend
+ * it out (claim: eviction skips it for SPOOL_CLAIM_NS, so a batch on the
+ * wire is not also reported lost).  False if it is not in the index: the
+ * evictor or another reader owns it now.
+ */
+static bool
 touch_entry(struct spool *sp, const char *name, uint32_t records,
             bool claim)
 {
     struct ready_ent key;
     struct ready_index *ix = &sp->idx;
+    bool found = false;
 
     memset(&key, 0, sizeof(key));
     if (!batchfile_name_parse(name, &key.first_seq, &key.last_seq,
                               &key.created_ns))
-        return;
+        return false;
     pthread_mutex_lock(&sp->mu);
     for (size_t i = 0; i < ix->len; i++) {
         struct ready_ent *e = &ix->v[ix->head + i];
@@ -148,13 +154,16 @@ touch_entry(struct spool *sp, const char *name, uint32_t records,
         if (c > 0)
             break;
         if (c == 0) {
-            e->records = records;
+            if (records != 0)
+                e->records = records;
             if (claim)
                 e->claimed_ns = estel_now_mono_ns();
+            found = true;
             break;
         }
     }
     pthread_mutex_unlock(&sp->mu);
+    return found;
 }
 
 enum estel_rc
@@ -185,7 +194,7 @@ spool_oldest(struct spool *sp, struct spool_batch_info *info,
             close(fd);
         }
         if (rc == ESTEL_OK) {
-            touch_entry(sp, name, h.record_count, false);
+            (void)touch_entry(sp, name, h.record_count, false);
             fill_info(info, name, &h, size);
             return ESTEL_OK;
         }
@@ -213,6 +222,10 @@ spool_read(struct spool *sp, const char *name, struct estel_buf *frame,
 
     estel_err_clear(&why);
     buf_clear(frame);
+    /* claim before reading: from here on the evictor leaves it alone */
+    if (!sp->cfg.inspect && !touch_entry(sp, name, 0, true))
+        return estel_fail(err, ESTEL_E_EOF, "%s/ready/%s: gone (uploaded "
+                          "or evicted)", sp->dir, name);
     if ((rc = open_batch(sp, name, &fd, &size, &why)) != ESTEL_OK)
         goto out;
     rc = read_header(fd, size, name, &h, &why);
@@ -234,7 +247,7 @@ spool_read(struct spool *sp, const char *name, struct estel_buf *frame,
     }
 out:
     if (rc == ESTEL_OK) {
-        touch_entry(sp, name, h.record_count, true);
+        (void)touch_entry(sp, name, h.record_count, false);   /* cache */
         fill_info(info, name, &h, size);
         return ESTEL_OK;
     }

@@ -219,8 +219,6 @@ http_slot_open(struct slot *s, struct transport *t, const struct http_opts *o,
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
     SET(CURLOPT_TCP_KEEPIDLE, 30L);
     SET(CURLOPT_TCP_KEEPINTVL, 15L);
-    /* bigger upload chunks: fewer TLS records and syscalls per batch */
-    SET(CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
     if (o->max_send_bps > 0)
         SET(CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)o->max_send_bps);
     if (o->proxy != NULL) {

@@ -292,6 +292,7 @@ pump(struct transport *t, int64_t now)
     struct curl_waitfd extra = { t->wake_rd, CURL_WAIT_POLLIN, 0 };
     int running = 0, timeout_ms = 200;
     int64_t at;
+    size_t before = t->in_flight;
 
     if (atomic_load(&t->stopping)) {
         at = atomic_load(&t->abort_at_ns);
@@ -300,7 +301,8 @@ pump(struct transport *t, int64_t now)
     }
     (void)curl_multi_perform(t->multi, &running);  /* results: info_read */
     deliver_harvest(t);
-    if (t->in_flight == 0)
+    /* a slot came free: refill it before waiting on the others */
+    if (t->in_flight == 0 || t->in_flight < before)
         return;
     if (curl_multi_poll(t->multi, &extra, 1, timeout_ms, NULL) != CURLM_OK)
         return;

@@ -30,6 +30,6 @@ jansson_run(void *state, const char *line, size_t len)
 }
 
 const struct candidate cand_jansson = {
-    "jansson 2.14", "DOM, a malloc per value, hash tables per object",
+    "jansson 2.14", "DOM, a malloc per value",
     jansson_create, jansson_run, free
 };

@@ -22,7 +22,10 @@ expect() {
     local want=$1 got=0
     shift
     "$@" >"$tmp/out" 2>"$tmp/err" || got=$?
-    [ "$got" = "$want" ] || { cat "$tmp/err" >&2; fail "$* exited $got, want $want"; }
+    if [ "$got" != "$want" ]; then
+        cat "$tmp/err" >&2
+        fail "$* exited $got, want $want"
+    fi
 }
 
 handwritten() {

@@ -29,3 +29,12 @@ else()
   message(STATUS "test_es_parity: skipped (needs jansson and "
                  "collector/eslogger.c)")
 endif()
+
+# estel-sysex end to end (fake ES runtime): start, SIGTERM, exit codes.
+if(TARGET estel-sysex)
+  estel_add_unit_test(NAME test_es_sysex
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_es_sysex.c)
+  add_dependencies(test_es_sysex estel-sysex)
+  target_compile_definitions(test_es_sysex PRIVATE
+    ESTEL_SYSEX_BIN="$<TARGET_FILE:estel-sysex>")
+endif()

@@ -70,18 +70,28 @@ volume(es_message_t *m)
     return s;
 }
 
+static es_file_t *
+document(es_message_t *m)
+{
+    return fake_msg_file(m, "/Users/alice/Documents/report.txt");
+}
+
+static es_file_t *
+script(es_message_t *m)
+{
+    return fake_msg_file(m, "/Users/alice/bin/run.sh");
+}
+
 /* Events whose payload is "target" (+ one scalar or string). */
 static bool
 build_file_simple(es_message_t *m, es_event_type_t type)
 {
-    es_file_t *doc = fake_msg_file(m, "/Users/alice/Documents/report.txt");
-
     switch (type) {
     case ES_EVENT_TYPE_NOTIFY_WRITE:
-        m->event.write.target = doc;
+        m->event.write.target = document(m);
         return true;
     case ES_EVENT_TYPE_NOTIFY_TRUNCATE:
-        m->event.truncate.target = doc;
+        m->event.truncate.target = document(m);
         return true;
     case ES_EVENT_TYPE_NOTIFY_CHDIR:
         m->event.chdir.target = fake_msg_file(m, "/Users/alice/src/");
@@ -90,33 +100,33 @@ build_file_simple(es_message_t *m, es_event_type_t type)
         m->event.chroot.target = fake_msg_file(m, "/var/empty/");
         return true;
     case ES_EVENT_TYPE_NOTIFY_STAT:
-        m->event.stat.target = doc;
+        m->event.stat.target = document(m);
         return true;
     case ES_EVENT_TYPE_NOTIFY_READDIR:
         m->event.readdir.target = fake_msg_file(m, "/Users/alice/");
         return true;
     case ES_EVENT_TYPE_NOTIFY_LISTEXTATTR:
-        m->event.listextattr.target = doc;
+        m->event.listextattr.target = document(m);
         return true;
     case ES_EVENT_TYPE_NOTIFY_FSGETPATH:
-        m->event.fsgetpath.target = doc;
+        m->event.fsgetpath.target = document(m);
         return true;
     case ES_EVENT_TYPE_NOTIFY_DUP:
-        m->event.dup.target = doc;
+        m->event.dup.target = document(m);
         return true;
     case ES_EVENT_TYPE_NOTIFY_READLINK:
         m->event.readlink.source = fake_msg_file(m, "/etc");
         return true;
     case ES_EVENT_TYPE_NOTIFY_SETEXTATTR:
-        m->event.setextattr.target = doc;
+        m->event.setextattr.target = document(m);
         m->event.setextattr.extattr = fake_msg_str(m, "com.apple.quarantine");
         return true;
     case ES_EVENT_TYPE_NOTIFY_GETEXTATTR:
-        m->event.getextattr.target = doc;
+        m->event.getextattr.target = document(m);
         m->event.getextattr.extattr = fake_msg_str(m, "com.apple.FinderInfo");
         return true;
     case ES_EVENT_TYPE_NOTIFY_DELETEEXTATTR:
-        m->event.deleteextattr.target = doc;
+        m->event.deleteextattr.target = document(m);
         m->event.deleteextattr.extattr =
             fake_msg_str(m, "com.apple.quarantine");
         return true;
@@ -161,6 +171,16 @@ build_file_paths(es_message_t *m, es_event_type_t type)
         m->event.link.target_dir = fake_msg_file(m, "/Users/alice/bin/");
         m->event.link.target_filename = fake_msg_str(m, "tool");
         return true;
+    default:
+        return false;
+    }
+}
+
+/* Two-path events beyond the common ones. */
+static bool
+build_file_more(es_message_t *m, es_event_type_t type)
+{
+    switch (type) {
     case ES_EVENT_TYPE_NOTIFY_EXCHANGEDATA:
         m->event.exchangedata.file1 = fake_msg_file(m, "/Users/alice/a.db");
         m->event.exchangedata.file2 = fake_msg_file(m, "/Users/alice/b.db");
@@ -190,28 +210,26 @@ build_file_paths(es_message_t *m, es_event_type_t type)
 static bool
 build_file_attrs(es_message_t *m, es_event_type_t type)
 {
-    es_file_t *bin = fake_msg_file(m, "/Users/alice/bin/run.sh");
-
     switch (type) {
     case ES_EVENT_TYPE_NOTIFY_SETMODE:
         m->event.setmode.mode = 0755;
-        m->event.setmode.target = bin;
+        m->event.setmode.target = script(m);
         return true;
     case ES_EVENT_TYPE_NOTIFY_SETOWNER:
         m->event.setowner.uid = 0;
         m->event.setowner.gid = 80;
-        m->event.setowner.target = bin;
+        m->event.setowner.target = script(m);
         return true;
     case ES_EVENT_TYPE_NOTIFY_SETFLAGS:
         m->event.setflags.flags = 0x8000;  /* UF_HIDDEN */
-        m->event.setflags.target = bin;
+        m->event.setflags.target = script(m);
         return true;
     case ES_EVENT_TYPE_NOTIFY_ACCESS:
         m->event.access.mode = 4;          /* R_OK */
-        m->event.access.target = bin;
+        m->event.access.target = script(m);
         return true;
     case ES_EVENT_TYPE_NOTIFY_FCNTL:
-        m->event.fcntl.target = bin;
+        m->event.fcntl.target = script(m);
         m->event.fcntl.cmd = 50;           /* F_GETPATH */
         return true;
     case ES_EVENT_TYPE_NOTIFY_MMAP:
@@ -221,6 +239,15 @@ build_file_attrs(es_message_t *m, es_event_type_t type)
         m->event.mmap.file_pos = 16384;
         m->event.mmap.source = fake_msg_file(m, "/usr/lib/libz.1.dylib");
         return true;
+    default:
+        return false;
+    }
+}
+
+static bool
+build_file_misc(es_message_t *m, es_event_type_t type)
+{
+    switch (type) {
     case ES_EVENT_TYPE_NOTIFY_UIPC_BIND:
         m->event.uipc_bind.dir = fake_msg_file(m, "/private/var/run/");
         m->event.uipc_bind.filename = fake_msg_str(m, "agent.sock");
@@ -248,21 +275,19 @@ build_file_attrs(es_message_t *m, es_event_type_t type)
 static bool
 build_proc(es_message_t *m, es_event_type_t type)
 {
-    es_process_t *t = fake_msg_proc(m, &target_proc);
-
     switch (type) {
     case ES_EVENT_TYPE_NOTIFY_EXEC:
         build_exec(m);
         return true;
     case ES_EVENT_TYPE_NOTIFY_FORK:
-        m->event.fork.child = t;
+        m->event.fork.child = fake_msg_proc(m, &target_proc);
         return true;
     case ES_EVENT_TYPE_NOTIFY_EXIT:
         m->event.exit.stat = 256;          /* exit(1) in wait(2) form */
         return true;
     case ES_EVENT_TYPE_NOTIFY_SIGNAL:
         m->event.signal.sig = 15;
-        m->event.signal.target = t;
+        m->event.signal.target = fake_msg_proc(m, &target_proc);
         m->event.signal.instigator = fake_msg_proc(m, &other_proc);
         return true;
     case ES_EVENT_TYPE_NOTIFY_GET_TASK:
@@ -270,22 +295,23 @@ build_proc(es_message_t *m, es_event_type_t type)
     case ES_EVENT_TYPE_NOTIFY_GET_TASK_INSPECT:
     case ES_EVENT_TYPE_NOTIFY_GET_TASK_NAME:
         /* the four structs share one layout */
-        m->event.get_task.target = t;
+        m->event.get_task.target = fake_msg_proc(m, &target_proc);
         m->event.get_task.type = ES_GET_TASK_TYPE_TASK_FOR_PID;
         return true;
     case ES_EVENT_TYPE_NOTIFY_TRACE:
-        m->event.trace.target = t;
+        m->event.trace.target = fake_msg_proc(m, &target_proc);
         return true;
     case ES_EVENT_TYPE_NOTIFY_REMOTE_THREAD_CREATE:
-        m->event.remote_thread_create.target = t;
+        m->event.remote_thread_create.target =
+            fake_msg_proc(m, &target_proc);
         return true;
     case ES_EVENT_TYPE_NOTIFY_PROC_SUSPEND_RESUME:
-        m->event.proc_suspend_resume.target = t;
+        m->event.proc_suspend_resume.target = fake_msg_proc(m, &target_proc);
         m->event.proc_suspend_resume.type =
             ES_PROC_SUSPEND_RESUME_TYPE_SUSPEND;
         return true;
     case ES_EVENT_TYPE_NOTIFY_PROC_CHECK:
-        m->event.proc_check.target = t;
+        m->event.proc_check.target = fake_msg_proc(m, &target_proc);
         m->event.proc_check.type = ES_PROC_CHECK_TYPE_PIDINFO;
         m->event.proc_check.flavor = 13;
         return true;
@@ -343,7 +369,8 @@ fake_msg_build(es_event_type_t type, uint32_t version)
     es_message_t *m = fake_msg_new(type, version);
 
     if (!build_proc(m, type) && !build_file_paths(m, type) &&
-        !build_file_attrs(m, type) && !build_file_simple(m, type) &&
+        !build_file_more(m, type) && !build_file_attrs(m, type) &&
+        !build_file_misc(m, type) && !build_file_simple(m, type) &&
         !build_system(m, type))
         (void)fake_msg_build_user(m, type);    /* unknown: no payload */
     return m;

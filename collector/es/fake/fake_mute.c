@@ -464,6 +464,42 @@ add_joined(struct target_paths *t, const es_file_t *dir,
     t->n++;
 }
 
+/* The single-file events that support target muting. */
+static const es_file_t *
+single_target(const es_message_t *m)
+{
+    const es_events_t *e = &m->event;
+
+    switch (m->event_type) {
+    case ES_EVENT_TYPE_NOTIFY_EXEC:
+        return e->exec.target->executable;
+    case ES_EVENT_TYPE_NOTIFY_OPEN:
+        return e->open.file;
+    case ES_EVENT_TYPE_NOTIFY_CLOSE:
+        return e->close.target;
+    case ES_EVENT_TYPE_NOTIFY_MMAP:
+        return e->mmap.source;
+    case ES_EVENT_TYPE_NOTIFY_SIGNAL:
+        return e->signal.target->executable;
+    case ES_EVENT_TYPE_NOTIFY_SETFLAGS:
+        return e->setflags.target;
+    case ES_EVENT_TYPE_NOTIFY_SETMODE:
+        return e->setmode.target;
+    case ES_EVENT_TYPE_NOTIFY_SETOWNER:
+        return e->setowner.target;
+    case ES_EVENT_TYPE_NOTIFY_UNLINK:
+    case ES_EVENT_TYPE_NOTIFY_WRITE:
+    case ES_EVENT_TYPE_NOTIFY_TRUNCATE:
+    case ES_EVENT_TYPE_NOTIFY_SETEXTATTR:
+    case ES_EVENT_TYPE_NOTIFY_CHDIR:
+    case ES_EVENT_TYPE_NOTIFY_STAT:
+        /* these payloads all start with es_file_t *target */
+        return e->write.target;
+    default:
+        return NULL;
+    }
+}
+
 static void
 targets_of(const es_message_t *m, struct target_paths *t)
 {
@@ -471,15 +507,6 @@ targets_of(const es_message_t *m, struct target_paths *t)
 
     t->n = 0;
     switch (m->event_type) {
-    case ES_EVENT_TYPE_NOTIFY_EXEC:
-        add_target(t, e->exec.target->executable);
-        break;
-    case ES_EVENT_TYPE_NOTIFY_OPEN:
-        add_target(t, e->open.file);
-        break;
-    case ES_EVENT_TYPE_NOTIFY_CLOSE:
-        add_target(t, e->close.target);
-        break;
     case ES_EVENT_TYPE_NOTIFY_CREATE:
         if (e->create.destination_type == ES_DESTINATION_TYPE_EXISTING_FILE)
             add_target(t, e->create.destination.existing_file);
@@ -499,31 +526,8 @@ targets_of(const es_message_t *m, struct target_paths *t)
         add_target(t, e->link.source);
         add_joined(t, e->link.target_dir, e->link.target_filename);
         break;
-    case ES_EVENT_TYPE_NOTIFY_MMAP:
-        add_target(t, e->mmap.source);
-        break;
-    case ES_EVENT_TYPE_NOTIFY_SIGNAL:
-        add_target(t, e->signal.target->executable);
-        break;
-    case ES_EVENT_TYPE_NOTIFY_SETFLAGS:
-        add_target(t, e->setflags.target);
-        break;
-    case ES_EVENT_TYPE_NOTIFY_SETMODE:
-        add_target(t, e->setmode.target);
-        break;
-    case ES_EVENT_TYPE_NOTIFY_SETOWNER:
-        add_target(t, e->setowner.target);
-        break;
-    case ES_EVENT_TYPE_NOTIFY_UNLINK:
-    case ES_EVENT_TYPE_NOTIFY_WRITE:
-    case ES_EVENT_TYPE_NOTIFY_TRUNCATE:
-    case ES_EVENT_TYPE_NOTIFY_SETEXTATTR:
-    case ES_EVENT_TYPE_NOTIFY_CHDIR:
-    case ES_EVENT_TYPE_NOTIFY_STAT:
-        /* these payloads all start with es_file_t *target */
-        add_target(t, e->write.target);
-        break;
     default:
+        add_target(t, single_target(m));
         break;
     }
 }
