@@ -28,12 +28,19 @@ struct record_encoder {
     bool overflow;                      /* the record hit RECORD_MAX */
 };
 
+/* The packer calls this for every token: keep the common case a memcpy. */
 static int
 pk_write(void *data, const char *p, size_t n)
 {
     struct record_encoder *enc = data;
+    struct estel_buf *b = &enc->out;
 
-    if (buf_append(&enc->out, p, n) != ESTEL_OK) {
+    if (b->cap - b->len > n) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        return 0;
+    }
+    if (buf_append(b, p, n) != ESTEL_OK) {
         enc->overflow = true;
         return -1;
     }
@@ -97,14 +104,30 @@ record_entity_id(const struct record_identity *id, int32_t pid,
 
 /* ---- small packing helpers --------------------------------------------- */
 
+/* A key is a short string: header and body in one write. */
 static void
-pk_key(struct record_encoder *enc, const char *key)
+pk_key_n(struct record_encoder *enc, const char *key, size_t n)
 {
-    size_t n = strlen(key);
+    char tmp[32];
 
+    if (n < sizeof(tmp)) {
+        tmp[0] = (char)(0xa0 | n);          /* fixstr */
+        memcpy(tmp + 1, key, n);
+        pk_write(enc, tmp, n + 1);
+        return;
+    }
     msgpack_pack_str(&enc->pk, n);
     msgpack_pack_str_body(&enc->pk, key, n);
 }
+
+static void
+pk_key(struct record_encoder *enc, const char *key)
+{
+    pk_key_n(enc, key, strlen(key));
+}
+
+/* Literal keys: the length is known at compile time. */
+#define KEY(enc, lit) pk_key_n((enc), (lit), sizeof(lit) - 1)
 
 static void
 pk_str(struct record_encoder *enc, const char *p, size_t n)
@@ -114,9 +137,10 @@ pk_str(struct record_encoder *enc, const char *p, size_t n)
 }
 
 static void
-pk_kv_str(struct record_encoder *enc, const char *key, struct ev_str s)
+pk_kv_str_n(struct record_encoder *enc, const char *key, size_t klen,
+            struct ev_str s)
 {
-    pk_key(enc, key);
+    pk_key_n(enc, key, klen);
     if (s.ptr == NULL)
         msgpack_pack_nil(&enc->pk);
     else
@@ -124,16 +148,18 @@ pk_kv_str(struct record_encoder *enc, const char *key, struct ev_str s)
 }
 
 static void
-pk_kv_i64(struct record_encoder *enc, const char *key, int64_t v)
+pk_kv_i64_n(struct record_encoder *enc, const char *key, size_t klen,
+            int64_t v)
 {
-    pk_key(enc, key);
+    pk_key_n(enc, key, klen);
     msgpack_pack_int64(&enc->pk, v);
 }
 
 static void
-pk_kv_u64(struct record_encoder *enc, const char *key, uint64_t v)
+pk_kv_u64_n(struct record_encoder *enc, const char *key, size_t klen,
+            uint64_t v)
 {
-    pk_key(enc, key);
+    pk_key_n(enc, key, klen);
     msgpack_pack_uint64(&enc->pk, v);
 }
 
@@ -153,15 +179,22 @@ pk_hex(struct record_encoder *enc, const uint8_t *p, size_t n)
 }
 
 static void
-pk_kv_u64hex(struct record_encoder *enc, const char *key, uint64_t v)
+pk_kv_u64hex_n(struct record_encoder *enc, const char *key, size_t klen,
+               uint64_t v)
 {
     uint8_t be[8];
 
     for (int i = 0; i < 8; i++)
         be[i] = (uint8_t)(v >> (56 - 8 * i));
-    pk_key(enc, key);
+    pk_key_n(enc, key, klen);
     pk_hex(enc, be, sizeof(be));
 }
+
+#define pk_kv_str(enc, lit, v) pk_kv_str_n((enc), (lit), sizeof(lit) - 1, (v))
+#define pk_kv_i64(enc, lit, v) pk_kv_i64_n((enc), (lit), sizeof(lit) - 1, (v))
+#define pk_kv_u64(enc, lit, v) pk_kv_u64_n((enc), (lit), sizeof(lit) - 1, (v))
+#define pk_kv_u64hex(enc, lit, v) \
+    pk_kv_u64hex_n((enc), (lit), sizeof(lit) - 1, (v))
 
 static uint64_t
 entity_of(const struct record_encoder *enc, int32_t pid, int32_t pidversion)
@@ -180,10 +213,13 @@ pk_file(struct record_encoder *enc, const struct ev_file *f)
     size_t n = 1 + (f->path_truncated ? 1 : 0) + (f->has_stat ? 11 : 0);
 
     msgpack_pack_map(&enc->pk, n);
-    pk_kv_str(enc, "path", f->path.ptr != NULL ? f->path :
-              (struct ev_str){ "", 0 });
+    KEY(enc, "path");
+    if (f->path.ptr != NULL)
+        pk_str(enc, f->path.ptr, f->path.len);
+    else
+        pk_str(enc, "", 0);
     if (f->path_truncated) {
-        pk_key(enc, "trunc");
+        KEY(enc, "trunc");
         msgpack_pack_true(&enc->pk);
     }
     if (!f->has_stat)
@@ -239,28 +275,28 @@ pk_process(struct record_encoder *enc, const struct ev_process *p)
     pk_kv_u64(enc, "rgid", t->rgid);
     pk_kv_u64(enc, "asid", t->asid);
     pk_kv_u64(enc, "csf", p->cs_flags);
-    pk_key(enc, "plat");                                        /* 15 */
+    KEY(enc, "plat");                                        /* 15 */
     if (p->is_platform_binary)
         msgpack_pack_true(&enc->pk);
     else
         msgpack_pack_false(&enc->pk);
-    pk_key(enc, "esc");
+    KEY(enc, "esc");
     if (p->is_es_client)
         msgpack_pack_true(&enc->pk);
     else
         msgpack_pack_false(&enc->pk);
     if (p->has_cdhash) {
-        pk_key(enc, "cdh");
+        KEY(enc, "cdh");
         pk_hex(enc, p->cdhash, sizeof(p->cdhash));
     }
     if (p->signing_id.ptr != NULL)
         pk_kv_str(enc, "sig", p->signing_id);
     if (p->team_id.ptr != NULL)
         pk_kv_str(enc, "team", p->team_id);
-    pk_key(enc, "exe");                                         /* 17 */
+    KEY(enc, "exe");                                         /* 17 */
     pk_file(enc, &p->executable);
     if (p->has_tty) {
-        pk_key(enc, "tty");
+        KEY(enc, "tty");
         pk_file(enc, &p->tty);
     }
     if (p->has_start_time)
@@ -434,7 +470,7 @@ pk_event_id(struct record_encoder *enc, const struct estel_event *ev)
     key.pidversion = ev->process.token.pidversion;
     h = XXH3_128bits_withSeed(&key, sizeof(key), enc->entity_seed);
     XXH128_canonicalFromHash(&c, h);
-    pk_key(enc, "id");
+    KEY(enc, "id");
     pk_hex(enc, c.digest, sizeof(c.digest));
 }
 
@@ -447,7 +483,7 @@ pk_collector_id(struct record_encoder *enc, const char *kind, uint64_t seq)
                                             enc->entity_seed ^ seq);
 
     XXH128_canonicalFromHash(&c, h);
-    pk_key(enc, "id");
+    KEY(enc, "id");
     pk_hex(enc, c.digest, sizeof(c.digest));
 }
 
@@ -457,13 +493,13 @@ pk_envelope(struct record_encoder *enc, const char *name, size_t name_len,
 {
     msgpack_pack_map(&enc->pk, 6 + extra);
     pk_kv_u64(enc, "v", ESTEL_SCHEMA_VERSION);
-    pk_key(enc, "ev");
+    KEY(enc, "ev");
     pk_str(enc, name, name_len);
     pk_kv_u64(enc, "cs", seq);
     pk_kv_i64(enc, "ts", time_ns);
-    pk_key(enc, "hid");
+    KEY(enc, "hid");
     pk_str(enc, enc->id.host_id, enc->host_len);
-    pk_key(enc, "bid");
+    KEY(enc, "bid");
     pk_str(enc, enc->id.boot_id, enc->boot_len);
 }
 
@@ -504,9 +540,9 @@ record_encode_event(struct record_encoder *enc, const struct estel_event *ev,
     if (ev->has_thread)
         pk_kv_u64(enc, "thr", ev->thread_id);
     pk_event_id(enc, ev);
-    pk_key(enc, "p");
+    KEY(enc, "p");
     pk_process(enc, &ev->process);
-    pk_key(enc, "e");
+    KEY(enc, "e");
     pk_payload(enc, ev);
     return finish(enc, out, out_len);
 }
@@ -525,7 +561,7 @@ record_encode_collector(struct record_encoder *enc, const char *kind,
     pk_collector_id(enc, kind, seq);
     for (size_t i = 0; i < nfields; i++)
         n += field_count(enc, &fields[i]);
-    pk_key(enc, "e");
+    KEY(enc, "e");
     msgpack_pack_map(&enc->pk, n);
     for (size_t i = 0; i < nfields; i++)
         pk_field(enc, &fields[i]);

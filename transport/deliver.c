@@ -35,7 +35,7 @@ deliver_open_handles(struct transport *t, struct estel_err *err)
         return estel_fail(err, ESTEL_E_NOMEM, "curl_multi_init failed");
     (void)curl_multi_setopt(t->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                             (long)t->nslots);   /* a cap, not vital */
-    for (size_t i = 0; i < t->nslots; i++)
+    for (size_t i = 0; i <= t->nslots; i++)
         if ((rc = http_slot_open(&t->slots[i], t, &t->opts, &t->tls, err))
             != ESTEL_OK) {
             deliver_close_handles(t);
@@ -47,13 +47,14 @@ deliver_open_handles(struct transport *t, struct estel_err *err)
 void
 deliver_close_handles(struct transport *t)
 {
-    for (size_t i = 0; i < t->nslots; i++) {
-        if (t->slots[i].busy && t->multi != NULL)
+    for (size_t i = 0; i <= t->nslots && i <= TRANSPORT_SLOTS_MAX; i++) {
+        if (t->slots[i].state == SLOT_BUSY && t->multi != NULL)
             (void)curl_multi_remove_handle(t->multi, t->slots[i].easy);
-        t->slots[i].busy = false;
+        t->slots[i].state = SLOT_IDLE;
         http_slot_close(&t->slots[i]);
     }
     t->in_flight = 0;
+    t->pickq_len = t->pickq_pos = 0;    /* start again from the oldest */
     if (t->multi != NULL)
         (void)curl_multi_cleanup(t->multi);     /* nothing left to fail */
     t->multi = NULL;
@@ -315,55 +316,68 @@ deliver_check_tls(struct transport *t, int64_t now)
 /* ---- picking and starting batches ---------------------------------------- */
 
 static bool
-in_flight_name(const struct transport *t, const char *name)
+name_taken(const struct transport *t, const char *name)
 {
-    for (size_t i = 0; i < t->nslots; i++)
-        if (t->slots[i].busy && strcmp(t->slots[i].info.name, name) == 0)
+    for (size_t i = 0; i <= t->nslots; i++)
+        if (t->slots[i].state != SLOT_IDLE &&
+            strcmp(t->slots[i].info.name, name) == 0)
+            return true;
+    for (size_t i = 0; i < t->removeq_len; i++)
+        if (strcmp(t->removeq[i], name) == 0)
             return true;
     return false;
 }
 
-struct pick_ctx {
-    struct transport *t;
-    struct spool_batch_info *info;
-    bool found;
-};
-
 static enum estel_rc
-pick_visit(void *ctx, const struct spool_batch_info *info,
-           enum estel_rc check, const char *problem)
+queue_visit(void *ctx, const struct spool_batch_info *info,
+            enum estel_rc check, const char *problem)
 {
-    struct pick_ctx *p = ctx;
+    struct transport *t = ctx;
 
+    (void)check;        /* a damaged one too: spool_read moves it to bad/ */
     (void)problem;
-    if (check != ESTEL_OK || in_flight_name(p->t, info->name))
+    if (name_taken(t, info->name))
         return ESTEL_OK;
-    *p->info = *info;
-    p->found = true;
-    return ESTEL_E_FULL;        /* enough: stop the walk */
+    snprintf(t->pickq[t->pickq_len], SPOOL_NAME_MAX, "%s", info->name);
+    return ++t->pickq_len < PICK_QUEUE_MAX ? ESTEL_OK : ESTEL_E_FULL;
 }
 
-/* The oldest ready batch not already in flight. */
+/*
+ * The oldest ready batch nobody holds.  One walk of ready/ yields up to
+ * PICK_QUEUE_MAX names, so a deep backlog costs one directory listing per
+ * 64 batches, not per batch.  New batches sort after the queued ones (their
+ * names grow with the sequence), so the order stays oldest first; after a
+ * failure the queue is dropped and the walk starts again at the oldest.
+ */
 static enum estel_rc
-pick(struct transport *t, struct spool_batch_info *info,
-     struct estel_err *err)
+pick(struct transport *t, char *name, struct estel_err *err)
 {
-    struct pick_ctx p = { t, info, false };
     enum estel_rc rc;
 
-    if (t->in_flight == 0)
-        return spool_oldest(t->sp, info, err);
-    rc = spool_foreach(t->sp, false, pick_visit, &p, err);
-    if (p.found)
-        return ESTEL_OK;
-    return rc == ESTEL_OK || rc == ESTEL_E_FULL ? ESTEL_E_EOF : rc;
+    for (int pass = 0; pass < 2; pass++) {
+        while (t->pickq_pos < t->pickq_len) {
+            const char *n = t->pickq[t->pickq_pos++];
+
+            if (!name_taken(t, n)) {
+                snprintf(name, SPOOL_NAME_MAX, "%s", n);
+                return ESTEL_OK;
+            }
+        }
+        if (pass == 1)
+            break;
+        t->pickq_len = t->pickq_pos = 0;
+        rc = spool_foreach(t->sp, false, queue_visit, t, err);
+        if (rc != ESTEL_OK && rc != ESTEL_E_FULL)
+            return rc;
+    }
+    return ESTEL_E_EOF;
 }
 
 static struct slot *
-free_slot(struct transport *t)
+slot_in(struct transport *t, enum slot_state state)
 {
-    for (size_t i = 0; i < t->nslots; i++)
-        if (!t->slots[i].busy)
+    for (size_t i = 0; i <= t->nslots; i++)
+        if (t->slots[i].state == state)
             return &t->slots[i];
     return NULL;
 }
@@ -392,9 +406,10 @@ dead(struct transport *t, const char *name, const char *reason)
         atomic_fetch_add(&t->stats.batches_dead, 1);
 }
 
-/* Start the batch in slot s.  false: try the next batch. */
+/* Read, check and arm batch name in slot s (now STAGED).  false: try the
+ * next batch (or wait, when t->wait_until_ns was set). */
 static bool
-start(struct transport *t, struct slot *s, const char *name)
+load(struct transport *t, struct slot *s, const char *name)
 {
     struct estel_err err = { 0 };
     enum estel_rc rc;
@@ -411,6 +426,7 @@ start(struct transport *t, struct slot *s, const char *name)
             log_warnx("upload: %s; retrying in a second", err.msg);
         t->io_problem_logged = true;
         t->wait_until_ns = estel_now_mono_ns() + READ_RETRY_NS;
+        t->pickq_len = t->pickq_pos = 0;
         return false;
     }
     t->io_problem_logged = false;
@@ -420,16 +436,25 @@ start(struct transport *t, struct slot *s, const char *name)
         } else {
             log_warnx("upload: %s", err.msg);
             t->wait_until_ns = estel_now_mono_ns() + READ_RETRY_NS;
+            t->pickq_len = t->pickq_pos = 0;
         }
         return false;
     }
     warn_host_cn(t, &s->info);
+    s->state = SLOT_STAGED;
+    return true;
+}
+
+/* Put a staged slot on the wire. */
+static bool
+launch(struct transport *t, struct slot *s)
+{
     if (curl_multi_add_handle(t->multi, s->easy) != CURLM_OK) {
         log_warnx("upload: curl_multi_add_handle failed");
         t->wait_until_ns = estel_now_mono_ns() + READ_RETRY_NS;
         return false;
     }
-    s->busy = true;
+    s->state = SLOT_BUSY;
     s->epoch = t->epoch;
     s->started_ns = estel_now_mono_ns();
     t->in_flight++;
@@ -438,10 +463,20 @@ start(struct transport *t, struct slot *s, const char *name)
     return true;
 }
 
+/* Drop staged batches (after a failure: the oldest goes first again). */
+static void
+unstage(struct transport *t)
+{
+    for (size_t i = 0; i <= t->nslots; i++)
+        if (t->slots[i].state == SLOT_STAGED)
+            t->slots[i].state = SLOT_IDLE;
+    t->pickq_len = t->pickq_pos = 0;
+}
+
 enum deliver_fill
 deliver_fill(struct transport *t, int64_t now)
 {
-    struct spool_batch_info info;
+    char name[SPOOL_NAME_MAX];
     struct estel_err err = { 0 };
     struct slot *s;
     enum estel_rc rc;
@@ -451,25 +486,62 @@ deliver_fill(struct transport *t, int64_t now)
 
     if (t->rotate_pending)
         return DELIVER_BUSY;
-    while ((s = free_slot(t)) != NULL && tries-- > 0) {
+    while (t->in_flight < t->nslots && tries-- > 0) {
         if (now < t->wait_until_ns || pace_wait_ms(&t->pace, now) > 0)
             return t->in_flight > 0 ? DELIVER_BUSY : DELIVER_WAIT;
-        estel_err_clear(&err);
-        rc = pick(t, &info, &err);
-        if (rc == ESTEL_E_EOF)
-            return t->in_flight > 0 || started ? DELIVER_BUSY :
-                   DELIVER_EMPTY;
-        if (rc != ESTEL_OK) {
-            log_warnx("upload: %s; retrying in a second", err.msg);
-            t->wait_until_ns = now + READ_RETRY_NS;
-            continue;
+        if ((s = slot_in(t, SLOT_STAGED)) == NULL) {
+            if ((s = slot_in(t, SLOT_IDLE)) == NULL)
+                break;
+            estel_err_clear(&err);
+            rc = pick(t, name, &err);
+            if (rc == ESTEL_E_EOF)
+                return t->in_flight > 0 || started ? DELIVER_BUSY :
+                       DELIVER_EMPTY;
+            if (rc != ESTEL_OK) {
+                log_warnx("upload: %s; retrying in a second", err.msg);
+                t->wait_until_ns = now + READ_RETRY_NS;
+                continue;
+            }
+            if (!load(t, s, name))
+                continue;
         }
-        if (start(t, s, info.name))
+        if (launch(t, s))
             started = true;
-        else if (now < t->wait_until_ns)
-            continue;                   /* the loop's check returns */
     }
     return DELIVER_BUSY;
+}
+
+void
+deliver_flush_removes(struct transport *t)
+{
+    struct estel_err err;
+
+    for (size_t i = 0; i < t->removeq_len; i++) {
+        estel_err_clear(&err);
+        if (spool_remove(t->sp, t->removeq[i], &err) != ESTEL_OK)
+            /* the server has it; a resend would be answered 409 */
+            log_warnx("upload: %s", err.msg);
+    }
+    t->removeq_len = 0;
+}
+
+void
+deliver_background(struct transport *t)
+{
+    char name[SPOOL_NAME_MAX];
+    struct estel_err err = { 0 };
+    struct slot *s;
+
+    /* the deletes' directory fsync and the next batch's read and checks
+     * overlap with the server's work instead of adding to it */
+    deliver_flush_removes(t);
+    if (t->in_flight == 0 || t->rotate_pending ||
+        atomic_load(&t->stopping) || slot_in(t, SLOT_STAGED) != NULL ||
+        estel_now_mono_ns() < t->wait_until_ns ||
+        (s = slot_in(t, SLOT_IDLE)) == NULL)
+        return;
+    if (pick(t, name, &err) == ESTEL_OK)
+        (void)load(t, s, name);
 }
 
 int64_t
@@ -511,6 +583,7 @@ failed(struct transport *t, struct slot *s, enum transport_class cls,
                             &t->stats.retries_transient;
 
     atomic_fetch_add(ctr, 1);
+    unstage(t);
     if (atomic_fetch_add(&t->stats.consecutive_failures, 1) == 0)
         t->failing_since_mono_ns = now;
     if (s->epoch == t->epoch) {
@@ -556,11 +629,10 @@ rejected(struct transport *t, struct slot *s, long status, const char *what)
 static void
 acknowledged(struct transport *t, struct slot *s, enum transport_class cls)
 {
-    struct estel_err err = { 0 };
-
-    if (spool_remove(t->sp, s->info.name, &err) != ESTEL_OK)
-        /* the server has it; a resend would be answered 409 */
-        log_warnx("upload: %s", err.msg);
+    if (t->removeq_len == REMOVE_QUEUE_MAX)
+        deliver_flush_removes(t);
+    snprintf(t->removeq[t->removeq_len++], SPOOL_NAME_MAX, "%s",
+             s->info.name);
     if (cls == TRANSPORT_DUPLICATE) {
         atomic_fetch_add(&t->stats.batches_duplicate, 1);
     } else {
@@ -616,13 +688,13 @@ deliver_harvest(struct transport *t)
 
         if (msg->msg != CURLMSG_DONE)
             continue;
-        for (size_t i = 0; i < t->nslots; i++) {
+        for (size_t i = 0; i <= t->nslots; i++) {
             struct slot *s = &t->slots[i];
 
-            if (!s->busy || s->easy != easy)
+            if (s->state != SLOT_BUSY || s->easy != easy)
                 continue;
             (void)curl_multi_remove_handle(t->multi, easy);
-            s->busy = false;
+            s->state = SLOT_IDLE;
             t->in_flight--;
             finish(t, s, cc);
             break;
@@ -633,13 +705,13 @@ deliver_harvest(struct transport *t)
 void
 deliver_abandon(struct transport *t)
 {
-    for (size_t i = 0; i < t->nslots; i++) {
+    for (size_t i = 0; i <= t->nslots; i++) {
         struct slot *s = &t->slots[i];
 
-        if (!s->busy)
+        if (s->state != SLOT_BUSY)
             continue;
         (void)curl_multi_remove_handle(t->multi, s->easy);
-        s->busy = false;
+        s->state = SLOT_IDLE;
         t->in_flight--;
         log_info("upload: gave up sending %s at shutdown; it stays in "
                  "ready/", s->info.name);

@@ -181,6 +181,12 @@ void http_url_safe(const char *url, char *buf, size_t size);
 
 struct transport;
 
+enum slot_state {
+    SLOT_IDLE = 0,
+    SLOT_STAGED,                    /* batch read and checked, not sent */
+    SLOT_BUSY                       /* on the wire */
+};
+
 struct slot {
     CURL *easy;
     struct transport *t;
@@ -189,7 +195,7 @@ struct slot {
     struct spool_batch_info info;
     struct resp resp;
     char errbuf[CURL_ERROR_SIZE];
-    bool busy;
+    enum slot_state state;
     uint32_t epoch;                 /* backoff round it started in */
     int64_t started_ns;
 };
@@ -220,6 +226,8 @@ void http_slot_result(struct slot *s, long *status, long *connect_code);
 /* ---- the uploader object (uploader.c) ---------------------------------- */
 
 #define TRANSPORT_SLOTS_MAX 16
+#define PICK_QUEUE_MAX 64           /* names taken per walk of ready/ */
+#define REMOVE_QUEUE_MAX (TRANSPORT_SLOTS_MAX + 1)
 
 struct transport {
     const struct estel_config *cfg;
@@ -255,9 +263,15 @@ struct transport {
     struct pace pace;
     struct estel_netwatch *nw;
     CURLM *multi;
-    size_t nslots;
-    struct slot slots[TRANSPORT_SLOTS_MAX];
+    size_t nslots;                  /* in flight at most (UploadConcurrency) */
+    struct slot slots[TRANSPORT_SLOTS_MAX + 1];     /* + one staged */
     size_t in_flight;
+    /* the next names to send, oldest first, from one walk of ready/ */
+    char pickq[PICK_QUEUE_MAX][SPOOL_NAME_MAX];
+    size_t pickq_len, pickq_pos;
+    /* acknowledged, deleted once the next request is on the wire */
+    char removeq[REMOVE_QUEUE_MAX][SPOOL_NAME_MAX];
+    size_t removeq_len;
     int logged_class;               /* the last state we logged */
     long logged_code;
     uint64_t repeats;
@@ -284,6 +298,11 @@ enum deliver_fill deliver_fill(struct transport *t, int64_t now);
 /* When the next request may start (mono ns). */
 int64_t deliver_next_start(struct transport *t, int64_t now);
 void deliver_harvest(struct transport *t);
+/* While requests are on the wire: read and check the next batch, delete
+ * the acknowledged ones. */
+void deliver_background(struct transport *t);
+/* Delete every acknowledged batch now (before waiting or exiting). */
+void deliver_flush_removes(struct transport *t);
 /* Shutdown: drop in-flight requests; their batches stay in ready/. */
 void deliver_abandon(struct transport *t);
 /* Rotation and expiry: stat the TLS files about once a second. */

@@ -304,6 +304,7 @@ pump(struct transport *t, int64_t now)
     /* a slot came free: refill it before waiting on the others */
     if (t->in_flight == 0 || t->in_flight < before)
         return;
+    deliver_background(t);
     if (curl_multi_poll(t->multi, &extra, 1, timeout_ms, NULL) != CURLM_OK)
         return;
     if (extra.revents != 0)
@@ -354,6 +355,7 @@ transport_run(struct transport *t, struct estel_err *err)
             pump(t, now);
             continue;
         }
+        deliver_flush_removes(t);
         if (fill == DELIVER_WAIT) {
             wait_fds(t, deliver_next_start(t, now));
         } else if (fill == DELIVER_EMPTY) {
@@ -368,6 +370,7 @@ transport_run(struct transport *t, struct estel_err *err)
     }
     if (t->in_flight > 0)
         deliver_abandon(t);
+    deliver_flush_removes(t);
     log_info("upload: stopped (%llu batches sent, %llu in ready/)",
              (unsigned long long)atomic_load(&t->stats.batches_sent),
              (unsigned long long)atomic_load(&spool_stats(t->sp)->

@@ -8,6 +8,11 @@
  * elsewhere.  The mapping from ES structs to record payload keys is
  * documented in es_convert.c and docs/es-mapping.md; the eslogger parser
  * produces the same events from eslogger's JSON.
+ *
+ * On macOS this needs the macOS 26 SDK (the converter names
+ * cs_validation_category, detected_executable, signal.instigator and
+ * tcc_modify; old kernels simply send lower message versions) and a
+ * deployment target of 13.0 (target-path muting of the spool).
  */
 #ifndef ESTEL_ES_H
 #define ESTEL_ES_H
