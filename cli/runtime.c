@@ -45,19 +45,11 @@ enum estel_rc
 runtime_configure(struct estel_config *cfg, const struct runtime_options *opt,
                   struct estel_err *err)
 {
-    const char *path = opt->config_path != NULL ? opt->config_path :
-                       CONFIG_DEFAULT_FILE;
-    const char *managed = opt->managed_path != NULL ? opt->managed_path :
-                          CONFIG_DEFAULT_MANAGED;
     enum estel_rc rc;
 
     if ((rc = config_defaults(cfg, err)) != ESTEL_OK)
         return rc;
-    rc = config_load_file(cfg, path, CONFIG_FROM_FILE,
-                          opt->config_path != NULL, err);
-    if (rc == ESTEL_OK && managed != NULL)
-        rc = config_load_file(cfg, managed, CONFIG_FROM_MANAGED,
-                              opt->managed_path != NULL, err);
+    rc = config_load(cfg, opt->config_path, opt->managed_path, err);
     if (rc == ESTEL_OK && opt->spool_dir != NULL)
         rc = config_set(cfg, "SpoolDirectory", opt->spool_dir,
                         CONFIG_FROM_FLAG, err);

@@ -278,7 +278,7 @@ static enum estel_rc
 proc_i32(struct eslogger_parser *p, const uint32_t *v, int k, int32_t *out,
          struct estel_err *err)
 {
-    int64_t x;
+    int64_t x = 0;
     enum estel_rc rc = esl_i64(p, v[k], proc_keys[k].name, INT32_MIN,
                                INT32_MAX, &x, err);
 

@@ -433,8 +433,11 @@ esl_to_json(struct eslogger_parser *p, uint32_t i, struct estel_buf *out,
     enum estel_rc rc;
 
     buf_clear(out);
+    /* the only failure is the buffer's ceiling (twice the longest line):
+     * numbers can print longer than they were written (0.1 is
+     * 0.10000000000000001) */
     if ((rc = value_to_json(&p->doc, i, out)) != ESTEL_OK)
-        return estel_fail(err, rc, "event payload: cannot keep it as JSON "
-                          "(%s)", estel_rc_name(rc));
+        return esl_fail(p, NULL, err, "the payload is too large to keep "
+                        "as JSON text (%s)", estel_rc_name(rc));
     return ESTEL_OK;
 }

@@ -342,8 +342,11 @@ ocsf_body(struct jw *w, struct rec *r)
 {
     unsigned cls = r->map->ocsf_class;
 
-    if (r->has_p)
-        ocsf_process(w, "actor", &r->p, r, true);
+    if (r->has_p) {
+        jw_open(w, "actor");
+        ocsf_process(w, "process", &r->p, r, true);
+        jw_close(w);
+    }
     if (cls == 1007 && r->has_subj) {
         ocsf_process(w, "process", &r->subj, r, false);
         view_use(&r->e, r->map->subject == SUBJ_TARGET ? EK_TARGET :
@@ -378,8 +381,11 @@ map_ocsf(struct rec *r, struct estel_buf *out)
     ocsf_head(&w, r);
     if (r->kind[0] == 'e')
         ocsf_body(&w, r);
-    else if (r->has_p)
-        ocsf_process(&w, "actor", &r->p, r, true);
+    else if (r->has_p) {
+        jw_open(&w, "actor");
+        ocsf_process(&w, "process", &r->p, r, true);
+        jw_close(&w);
+    }
     ocsf_unmapped(&w, r);
     return jw_end(&w);
 }

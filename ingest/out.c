@@ -73,7 +73,7 @@ name_serial(const char *name, uint64_t *serial, bool *part)
         return false;
     errno = 0;
     *serial = strtoull(dash + 1, &end, 10);
-    return errno == 0 && end == name + n;
+    return errno == 0 && end == name + n - sl;
 }
 
 /* Cut a leftover .part at its last newline, then close it into .ndjson. */
@@ -201,19 +201,27 @@ create(struct ingest_out *o, struct estel_err *err)
     int n;
 
     gmtime_r(&now, &tm);
-    n = snprintf(o->name, sizeof(o->name), OUT_PREFIX
-                 "%04d%02d%02dT%02d%02d%02dZ-%06" PRIu64 OUT_SUFFIX,
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec, o->serial);
-    if (n < 0 || (size_t)n >= sizeof(o->name))
-        return estel_fail(err, ESTEL_E_IO, "ingest: output file name too "
-                          "long");
-    snprintf(part, sizeof(part), "%s" OUT_PART, o->name);
-    o->fd = openat(o->dirfd, part, O_WRONLY | O_CREAT | O_EXCL | O_APPEND |
-                   O_NOFOLLOW | O_CLOEXEC, 0640);
+    /* never reuse a name: a closed file of that name would be replaced
+     * by the rename at the next rotation */
+    for (int tries = 0; tries < 1000; tries++, o->serial++) {
+        n = snprintf(o->name, sizeof(o->name), OUT_PREFIX
+                     "%04d%02d%02dT%02d%02d%02dZ-%06" PRIu64 OUT_SUFFIX,
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, o->serial);
+        if (n < 0 || (size_t)n >= sizeof(o->name))
+            return estel_fail(err, ESTEL_E_IO, "ingest: output file name "
+                              "too long");
+        if (faccessat(o->dirfd, o->name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+            continue;
+        snprintf(part, sizeof(part), "%s" OUT_PART, o->name);
+        o->fd = openat(o->dirfd, part, O_WRONLY | O_CREAT | O_EXCL |
+                       O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
+        if (o->fd >= 0 || errno != EEXIST)
+            break;
+    }
     if (o->fd < 0)
         return estel_fail_errno(err, estel_rc_from_errno(errno), "ingest: "
-                                "cannot create %s", part);
+                                "cannot create %s" OUT_PART, o->name);
     o->serial++;
     o->size = o->durable = 0;
     o->opened_mono_ns = estel_now_mono_ns();

@@ -389,11 +389,15 @@ es_run(void *ctx, struct collector *c, struct estel_err *err)
 {
     struct es_source *s = ctx;
     es_client_t *client = NULL;
+    uint32_t retry_ms;
     enum estel_rc rc;
 
     s->coll = c;
+    pthread_mutex_lock(&s->mu);
+    retry_ms = s->retry_ms;
+    pthread_mutex_unlock(&s->mu);
     while ((rc = connect_client(s, &client, err)) == ESTEL_E_NET)
-        if (wait_stop(s, s->retry_ms))
+        if (wait_stop(s, retry_ms))
             return ESTEL_OK;
     if (rc != ESTEL_OK)
         return rc;

@@ -5,7 +5,7 @@ if(TARGET estel_ingest)
     ${CMAKE_CURRENT_LIST_DIR}/ingest_mkbatch.c)
   target_link_libraries(ingest_mkbatch PRIVATE estel_collector
     PkgConfig::ZSTD PkgConfig::XXHASH)
-  foreach(t ingest_hostile ingest_nginx ingest_restart e2e_pipeline
+  foreach(t ingest_hostile ingest_modes ingest_restart e2e_pipeline
             e2e_agent_kill e2e_ingest_restart)
     if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/${t}.sh)
       estel_add_script_test(NAME ${t}

@@ -37,12 +37,12 @@ cfg_write "$T/off.plist" "ServerURL=https://$B_IP:$PORT/v1/batches" \
 ESTEL_LOG_LEVEL=debug ip netns exec "$NSA" "$UPLOAD" send --spool "$T/off" \
   --config "$T/off.plist" --state > "$T/off.out" 2> "$T/off.err" & pid=$!
 PIDS+=($pid)
-# wait until one backoff wait is at least 15 s long
+# wait until one backoff wait is at least 10 s long
 long_wait() {
   grep -Eo "(next try in|retrying in) [0-9]+ (s|ms)" "$T/off.err" | tail -1 |
-    awk '{ms = ($NF == "s") ? $(NF-1) * 1000 : $(NF-1); exit !(ms >= 15000)}'
+    awk '{ms = ($NF == "s") ? $(NF-1) * 1000 : $(NF-1); exit !(ms >= 10000)}'
 }
-wait_for 45 long_wait || { tail -5 "$T/off.err" >&2; die "the backoff never grew to 15 s"; }
+wait_for 45 long_wait || { tail -5 "$T/off.err" >&2; die "the backoff never grew to 10 s"; }
 [ "$(delivered)" = 0 ] || die "delivered while the link was down?"
 [ "$(count "$T/off/ready")" = 5 ] || die "backlog not kept while offline"
 grep -q '"consecutive_failures":[1-9]' "$T/off/state/status.json" || die "state file shows no failures"
@@ -57,5 +57,5 @@ grep -q "network changed; retrying in" "$T/off.err" || die "the wake-up was not 
 [ "$(count "$T/off/ready")" = 0 ] || sleep 1
 [ "$(count "$T/off/ready")" = 0 ] || die "ready/ not empty after the flush"
 kill -TERM $pid; wait $pid || true
-ok "offline -> link up: 5 batches flushed ${took}s after link-up (backoff wait was >= 15 s)"
+ok "offline -> link up: 5 batches flushed ${took}s after link-up (backoff wait was >= 10 s)"
 echo "transport_netcut: all passed"

@@ -176,3 +176,54 @@ expect() {
 out_lines() {
   cat "$T/$1"/out/estel-*.ndjson* 2>/dev/null | wc -l
 }
+
+# agent_plist FILE [XML...]: an agent configuration for host-0001 with the
+# test PKI, quick retries, and any extra keys given as XML
+agent_plist() {
+  local f=$1; shift
+  cat > "$f" <<P
+<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0"><dict>
+<key>HostID</key><string>host-0001</string>
+<key>ClientCertificate</key><string>$PKI/client.pem</string>
+<key>ClientKey</key><string>$PKI/client.key</string>
+<key>ServerCA</key><string>$PKI/ca.pem</string>
+<key>RetryMaxSeconds</key><integer>2</integer>
+$*
+</dict></plist>
+P
+}
+
+# check_output NAME: every record of every file (files in name order),
+# per host and boot.  Prints "records events gaps status max_seq
+# duplicates missing disorder": duplicates = a sequence number seen again,
+# missing = numbers between 1 and max_seq never seen, disorder = events
+# whose number is below the previous event's.
+check_output() {
+  local files
+  files=$(ls "$T/$1"/out/estel-*.ndjson* 2>/dev/null | sort)
+  [ -n "$files" ] || { echo "0 0 0 0 0 0 0 0"; return; }
+  cat $files | $PY -c '
+import json, sys
+seen, last = {}, {}
+n = events = gaps = status = dups = disorder = 0
+for line in sys.stdin:
+    d = json.loads(line)
+    key = (d["host"]["id"], d["estel"]["boot_id"])
+    s = d["event"]["sequence"]
+    ds = d["event"]["dataset"]
+    n += 1
+    events += ds == "estel.events"
+    gaps += ds == "estel.gap"
+    status += ds == "estel.status"
+    got = seen.setdefault(key, set())
+    dups += s in got
+    got.add(s)
+    if ds == "estel.events":
+        disorder += s < last.get(key, 0)
+        last[key] = s
+hi = max((max(v) for v in seen.values()), default=0)
+missing = sum(max(v) - len(v) for v in seen.values())
+print(n, events, gaps, status, hi, dups, missing, disorder)
+'
+}
