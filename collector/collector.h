@@ -327,7 +327,8 @@ enum estel_rc eslogger_parse_line(struct eslogger_parser *p, char *line,
  * convert`).  path "-" is stdin.  Lines longer than max_line bytes are
  * skipped up to their newline without being buffered whole.  Memory:
  * max_line + 64 KiB, allocated once.  One thread reads; any thread may
- * interrupt.
+ * interrupt.  open: ESTEL_E_IO (with the path) when the input cannot be
+ * opened, ESTEL_E_NOMEM.
  */
 #define ESLOGGER_MAX_LINE (4u << 20)
 struct eslogger_reader;
@@ -336,7 +337,7 @@ enum estel_rc eslogger_reader_open(struct eslogger_reader **out,
                                    struct estel_err *err);
 /*
  * The next line, without its newline, in *line (borrowed until the next
- * call; the parser may modify it) and its 1-based number in *lineno.
+ * call; the caller may modify it) and its 1-based number in *lineno.
  * ESTEL_E_EOF at the end of input or once interrupted; ESTEL_E_REJECTED
  * when line *lineno was over max_line (it is skipped; call again);
  * ESTEL_E_IO when reading fails.  Blocks while a pipe has no data.

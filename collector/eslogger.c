@@ -410,8 +410,8 @@ esl_strs(struct eslogger_parser *p, uint32_t i, const char *key,
 
 static const struct esl_key top_keys[] = {
     ESL_KEY("schema_version"), ESL_KEY("version"), ESL_KEY("time"),
-    ESL_KEY("mach_time"), ESL_KEY("event_type"), ESL_SKIP("action_type"),
-    ESL_SKIP("action"), ESL_KEY("seq_num"), ESL_KEY("global_seq_num"),
+    ESL_KEY("mach_time"), ESL_KEY("event_type"), ESL_KEY("action_type"),
+    ESL_KEY("action"), ESL_KEY("seq_num"), ESL_KEY("global_seq_num"),
     ESL_KEY("thread"), ESL_KEY("process"), ESL_KEY("event")
 };
 enum { T_SCHEMA, T_VERSION, T_TIME, T_MACH, T_TYPE, T_ACTION_TYPE, T_ACTION,
@@ -515,6 +515,49 @@ payload(struct eslogger_parser *p, uint32_t i, bool generic,
     return rc;
 }
 
+/* The value of key name in the object at obj, or 0. */
+static uint32_t
+member(const struct esl_doc *d, uint32_t obj, const char *name)
+{
+    size_t n = strlen(name), len;
+    const char *k;
+
+    if (obj == 0 || esl_jtype(d, obj) != ESL_J_OBJECT)
+        return 0;
+    for (uint32_t i = obj + 1; i < esl_jclose(d, obj);
+         i = esl_jnext(d, i + 1)) {
+        k = esl_jstr(d, i, &len);
+        if (len == n && memcmp(k, name, n) == 0)
+            return i + 1;
+    }
+    return 0;
+}
+
+static bool
+is_int(const struct esl_doc *d, uint32_t i, int64_t want)
+{
+    return i != 0 && esl_jtype(d, i) == ESL_J_INT &&
+           (int64_t)esl_jword(d, i) == want;
+}
+
+/*
+ * A NOTIFY whose operation another client's AUTH denied: action_type 1
+ * (NOTIFY) and "action": {"result": {"result_type": 0 (AUTH), "result":
+ * {"auth": 1 (DENY)}}}.  The ES source records it as action_result 1.
+ * Read leniently: eslogger's action block only informs, so a shape we do
+ * not know is no reason to lose the event.
+ */
+static bool
+notify_denied(const struct eslogger_parser *p, const uint32_t *v)
+{
+    const struct esl_doc *d = &p->doc;
+    uint32_t result = member(d, v[T_ACTION], "result");
+
+    return is_int(d, v[T_ACTION_TYPE], 1) &&
+           is_int(d, member(d, result, "result_type"), 0) &&
+           is_int(d, member(d, member(d, result, "result"), "auth"), 1);
+}
+
 enum estel_rc
 eslogger_parse_line(struct eslogger_parser *p, char *line, size_t len,
                     struct estel_event *ev, struct estel_err *err)
@@ -542,6 +585,10 @@ eslogger_parse_line(struct eslogger_parser *p, char *line, size_t len,
         (rc = esl_process(p, v[T_PROC], "process", &ev->process, err)) !=
         ESTEL_OK)
         return rc;
-    return payload(p, v[T_EVENT], schema != 1 ||
-                   ev->version > ESL_MAX_VERSION, ev, err);
+    if ((rc = payload(p, v[T_EVENT], schema != 1 ||
+                      ev->version > ESL_MAX_VERSION, ev, err)) != ESTEL_OK)
+        return rc;
+    if (notify_denied(p, v))
+        ev_add_int(ev, "action_result", 1);
+    return ESTEL_OK;
 }

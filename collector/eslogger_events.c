@@ -517,6 +517,57 @@ static const struct fspec f_xpc_connect[] = {
     OPT("service_name", K_STR), OPT("service_domain_type", K_I32), END
 };
 
+/* Pre-macOS 13 events the ES source maps too (docs/es-mapping.md). */
+static const struct fspec f_exchangedata[] = {
+    REQ("file1", K_FILE), REQ("file2", K_FILE), END
+};
+static const struct fspec f_get_task[] = {
+    REQ("target", K_PROC), OPT("type", K_I32), END
+};
+static const struct fspec f_setflags[] = {
+    REQ("flags", K_U32), REQ("target", K_FILE), END
+};
+static const struct fspec f_readlink[] = { REQ("source", K_FILE), END };
+static const struct fspec f_lookup[] = {
+    REQ("source_dir", K_FILE), REQ("relative_target", K_STR), END
+};
+static const struct fspec f_access[] = {
+    REQ("mode", K_I32), REQ("target", K_FILE), END
+};
+static const struct fspec f_clone[] = {
+    REQ("source", K_FILE), REQ("target_dir", K_FILE),
+    REQ("target_name", K_STR), END
+};
+static const struct fspec f_fcntl[] = {
+    REQ("target", K_FILE), REQ("cmd", K_I32), END
+};
+static const struct fspec f_uipc_bind[] = {
+    REQ("dir", K_FILE), REQ("filename", K_STR), REQ("mode", K_U32), END
+};
+static const struct fspec f_pty[] = { REQ("dev", K_I32), END };
+static const struct fspec f_proc_check[] = {
+    OPT("target", K_PROC), REQ("type", K_I32), REQ("flavor", K_I32), END
+};
+static const struct fspec f_proc_suspend_resume[] = {
+    OPT("target", K_PROC), REQ("type", K_I32), END
+};
+static const struct fspec f_target_proc[] = { REQ("target", K_PROC), END };
+static const struct fspec f_setuid[] = { REQ("uid", K_U32), END };
+static const struct fspec f_setgid[] = { REQ("gid", K_U32), END };
+static const struct fspec f_seteuid[] = { REQ("euid", K_U32), END };
+static const struct fspec f_setegid[] = { REQ("egid", K_U32), END };
+static const struct fspec f_setreuid[] = {
+    REQ("ruid", K_U32), REQ("euid", K_U32), END
+};
+static const struct fspec f_setregid[] = {
+    REQ("rgid", K_U32), REQ("egid", K_U32), END
+};
+static const struct fspec f_copyfile[] = {
+    REQ("source", K_FILE), OPT("target_file", K_FILE),
+    REQ("target_dir", K_FILE), REQ("target_name", K_STR),
+    REQ("mode", K_U32), REQ("flags", K_I32), END
+};
+
 #define SPEC_TYPES 148              /* tcc_modify (147) is the last */
 
 /* Indexed by es_event_type_t (NOTIFY values only). */
@@ -526,7 +577,9 @@ static const struct espec specs[SPEC_TYPES] = {
     [11] = { f_fork, NULL },
     [12] = { f_close, NULL },
     [13] = { NULL, ev_create },
+    [14] = { f_exchangedata, NULL },
     [15] = { f_exit, NULL },
+    [16] = { f_get_task, NULL },
     [17] = { f_kext, NULL },            /* kextload */
     [18] = { f_kext, NULL },            /* kextunload */
     [19] = { f_link, NULL },
@@ -535,14 +588,46 @@ static const struct espec specs[SPEC_TYPES] = {
     [23] = { f_unmount, NULL },
     [25] = { NULL, ev_rename },
     [27] = { f_setextattr, NULL },
+    [28] = { f_setflags, NULL },
     [29] = { f_setmode, NULL },
     [30] = { f_setowner, NULL },
     [31] = { f_signal, NULL },
     [32] = { f_unlink, NULL },
     [33] = { f_target, NULL },          /* write */
+    [39] = { f_readlink, NULL },
     [41] = { f_target, NULL },          /* truncate */
+    [43] = { f_lookup, NULL },
+    [51] = { f_target, NULL },          /* chdir */
+    [54] = { f_target, NULL },          /* stat */
+    [55] = { f_access, NULL },
+    [57] = { f_target, NULL },          /* chroot */
+    [61] = { f_clone, NULL },
+    [62] = { f_fcntl, NULL },
+    [64] = { f_setextattr, NULL },      /* getextattr: same shape */
+    [66] = { f_target, NULL },          /* listextattr */
+    [68] = { f_target, NULL },          /* readdir */
+    [70] = { f_setextattr, NULL },      /* deleteextattr */
+    [72] = { f_target, NULL },          /* fsgetpath */
+    [73] = { f_target, NULL },          /* dup */
+    [76] = { f_uipc_bind, NULL },
     [78] = { f_uipc_connect, NULL },
+    [83] = { f_pty, NULL },             /* pty_grant */
+    [84] = { f_pty, NULL },             /* pty_close */
+    [86] = { f_proc_check, NULL },
+    [93] = { f_proc_suspend_resume, NULL },
     [94] = { f_none, NULL },            /* cs_invalidated */
+    [95] = { f_get_task, NULL },        /* get_task_name */
+    [96] = { f_target_proc, NULL },     /* trace */
+    [97] = { f_target_proc, NULL },     /* remote_thread_create */
+    [101] = { f_get_task, NULL },       /* get_task_read */
+    [102] = { f_get_task, NULL },       /* get_task_inspect */
+    [103] = { f_setuid, NULL },
+    [104] = { f_setgid, NULL },
+    [105] = { f_seteuid, NULL },
+    [106] = { f_setegid, NULL },
+    [107] = { f_setreuid, NULL },
+    [108] = { f_setregid, NULL },
+    [110] = { f_copyfile, NULL },
     [111] = { NULL, ev_authentication },
     [112] = { f_xp_malware, NULL },
     [114] = { f_lw_session, NULL },     /* lw_session_login */

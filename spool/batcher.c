@@ -37,6 +37,7 @@
 #define TICK_NS ((int64_t)1000000000)
 #define RETRY_MIN_MS 500
 #define RETRY_MAX_MS 30000
+#define GAP_LOG_NS ((int64_t)60 * 1000000000)
 
 struct sealed {
     struct batchfile_hdr h;
@@ -70,6 +71,9 @@ struct batcher {
     enum estel_rc state;
     uint64_t state_repeats;
     bool rejected_logged;
+    int64_t gap_log_ns;
+    uint64_t gaps_quiet;
+    uint64_t gaps_quiet_records;
     _Atomic bool stop;
     _Atomic bool flush_soon;
 };
@@ -120,6 +124,26 @@ add_record(struct batcher *b, const uint8_t *rec, size_t len)
     }
 }
 
+/* One line per minute at most: the counters and gap records say all. */
+static void
+log_gap(struct batcher *b, const struct spool_gap *g)
+{
+    int64_t now = estel_now_mono_ns();
+
+    if (b->gap_log_ns != 0 && now - b->gap_log_ns < GAP_LOG_NS) {
+        b->gaps_quiet++;
+        b->gaps_quiet_records += g->records;
+        return;
+    }
+    log_warnx("spool: %s: lost %" PRIu64 " records in %" PRIu64 " batches "
+              "(sequence %" PRIu64 "-%" PRIu64 "): %s; %" PRIu64 " more "
+              "gaps (%" PRIu64 " records) since the last report", b->sp->dir,
+              g->records, g->batches, g->first_seq, g->last_seq, g->reason,
+              b->gaps_quiet, b->gaps_quiet_records);
+    b->gap_log_ns = now;
+    b->gaps_quiet = b->gaps_quiet_records = 0;
+}
+
 static void
 report_gaps(struct batcher *b, const struct spool_gap *gaps, size_t n)
 {
@@ -128,10 +152,7 @@ report_gaps(struct batcher *b, const struct spool_gap *gaps, size_t n)
         size_t len;
 
         atomic_fetch_add(&b->sp->stats.gaps_reported, 1);
-        log_warnx("spool: lost %" PRIu64 " records in %" PRIu64 " batches "
-                  "(sequence %" PRIu64 "-%" PRIu64 "): %s", gaps[i].records,
-                  gaps[i].batches, gaps[i].first_seq, gaps[i].last_seq,
-                  gaps[i].reason);
+        log_gap(b, &gaps[i]);
         if (b->on_gap != NULL &&
             (len = b->on_gap(b->gap_ctx, &gaps[i], &rec)) != 0)
             add_record(b, rec, len);
@@ -491,9 +512,13 @@ periodic(struct batcher *b, int64_t now)
     const uint8_t *rec;
     size_t len;
 
-    if (b->nrec != 0 && (atomic_exchange(&b->flush_soon, false) ||
-                         now - b->opened_ns >=
-                         (int64_t)b->sp->cfg.batch_max_age_ms * 1000000))
+    /* while the disk refuses batches and memory holds all it may, grow
+     * the open batch to its full size instead of sealing small ones that
+     * would only push older batches out (and gap records about gaps) */
+    if (b->nrec != 0 && b->npending < PENDING_MAX &&
+        (atomic_exchange(&b->flush_soon, false) ||
+         now - b->opened_ns >= (int64_t)b->sp->cfg.batch_max_age_ms *
+                               1000000))
         seal(b);
     if (b->npending != 0 && now >= b->retry_ns)
         retry_pending(b);

@@ -27,8 +27,12 @@ static void
 fill_info(struct spool_batch_info *info, const char *name,
           const struct batchfile_hdr *h, uint64_t file_bytes)
 {
+    char copy[SPOOL_NAME_MAX];
+
+    /* callers pass info->name as name: copy before clearing */
+    snprintf(copy, sizeof(copy), "%s", name);
     memset(info, 0, sizeof(*info));
-    snprintf(info->name, sizeof(info->name), "%s", name);
+    memcpy(info->name, copy, sizeof(info->name));
     info->file_bytes = file_bytes;
     if (h == NULL)
         return;
@@ -40,6 +44,20 @@ fill_info(struct spool_batch_info *info, const char *name,
     info->raw_bytes = h->raw_bytes;
     info->created_ns = h->created_ns;
     info->checksum = h->records_xxh3;
+}
+
+/* A name from a caller must name a file inside ready/, nothing else. */
+static enum estel_rc
+check_name(const struct spool *sp, const char *name, struct estel_err *err)
+{
+    size_t n = name != NULL ? strnlen(name, SPOOL_NAME_MAX) : 0;
+
+    if (n == 0 || n == SPOOL_NAME_MAX || strchr(name, '/') != NULL ||
+        strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return estel_fail(err, ESTEL_E_USAGE, "spool: %s: \"%.*s\" is not "
+                          "a batch file name", sp->dir, (int)n,
+                          name != NULL ? name : "");
+    return ESTEL_OK;
 }
 
 /* ESTEL_E_EOF if the file is gone; ESTEL_E_CORRUPT if it is no file. */
@@ -220,6 +238,8 @@ spool_read(struct spool *sp, const char *name, struct estel_buf *frame,
     uint64_t size = 0;
     int fd = -1;
 
+    if ((rc = check_name(sp, name, err)) != ESTEL_OK)
+        return rc;
     estel_err_clear(&why);
     buf_clear(frame);
     /* claim before reading: from here on the evictor leaves it alone */
@@ -277,6 +297,8 @@ spool_remove(struct spool *sp, const char *name, struct estel_err *err)
 
     if (sp->cfg.inspect)
         return refuse_inspect(sp, err);
+    if (check_name(sp, name, err) != ESTEL_OK)
+        return ESTEL_E_USAGE;
     if (spool_index_take(sp, name, &e))
         spool_forget_seq(sp, e.last_seq);
     else if (batchfile_name_parse(name, &f, &l, &c))
@@ -333,6 +355,8 @@ spool_move_dead(struct spool *sp, const char *name, const char *reason,
 
     if (sp->cfg.inspect)
         return refuse_inspect(sp, err);
+    if ((rc = check_name(sp, name, err)) != ESTEL_OK)
+        return rc;
     (void)spool_index_take(sp, name, &e);   /* may be gone already */
     if (fstatat(sp->ready_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
         bytes = (uint64_t)st.st_size;

@@ -99,7 +99,7 @@ static void
 note_problem(struct transport *t, enum transport_class cls, long code,
              const char *what, const struct estel_err *e, int64_t delay_ms)
 {
-    char h[256], rep[64] = "";
+    char h[384], rep[64] = "";
 
     set_problem(t, what);
     if (t->logged_class == (int)cls && t->logged_code == code) {
@@ -313,7 +313,7 @@ deliver_check_tls(struct transport *t, int64_t now)
         apply_rotation(t, now);
 }
 
-/* ---- picking and starting batches ---------------------------------------- */
+/* ---- picking and starting batches -------------------------------------- */
 
 static bool
 name_taken(const struct transport *t, const char *name)
@@ -608,7 +608,7 @@ failed(struct transport *t, struct slot *s, enum transport_class cls,
 static void
 rejected(struct transport *t, struct slot *s, long status, const char *what)
 {
-    char body[160], reason[256];
+    char body[160], reason[TRANSPORT_STATE_TEXT_MAX + 384];
 
     body_summary(&s->resp, body, sizeof(body));
     snprintf(reason, sizeof(reason), "HTTP %ld from %s: %s%s%s", status,
@@ -629,10 +629,13 @@ rejected(struct transport *t, struct slot *s, long status, const char *what)
 static void
 acknowledged(struct transport *t, struct slot *s, enum transport_class cls)
 {
+    size_t n;
+
     if (t->removeq_len == REMOVE_QUEUE_MAX)
         deliver_flush_removes(t);
-    snprintf(t->removeq[t->removeq_len++], SPOOL_NAME_MAX, "%s",
-             s->info.name);
+    n = strnlen(s->info.name, SPOOL_NAME_MAX - 1);
+    memcpy(t->removeq[t->removeq_len], s->info.name, n);
+    t->removeq[t->removeq_len++][n] = '\0';
     if (cls == TRANSPORT_DUPLICATE) {
         atomic_fetch_add(&t->stats.batches_duplicate, 1);
     } else {

@@ -362,7 +362,11 @@ static const char *const mapped[] = {
     "login_logout", "lw_session_login", "lw_session_logout",
     "lw_session_lock", "lw_session_unlock", "openssh_login",
     "openssh_logout", "su", "sudo", "xp_malware_detected", "profile_add",
-    "profile_remove", "tcc_modify", "xpc_connect"
+    "profile_remove", "tcc_modify", "xpc_connect",
+    /* pre-macOS 13 events the ES source maps too */
+    "exchangedata", "get_task", "setflags", "readlink", "lookup", "chdir",
+    "access", "clone", "fcntl", "deleteextattr", "uipc_bind", "pty_grant",
+    "proc_check", "proc_suspend_resume", "trace", "setreuid", "copyfile"
 };
 #define NMAPPED (sizeof(mapped) / sizeof(mapped[0]))
 

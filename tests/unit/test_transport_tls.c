@@ -166,7 +166,7 @@ test_transport_tls_names_each_problem(void **state)
     struct fx *fx = *state;
     struct tls_material m;
     struct estel_err e;
-    char missing[160], enc[160];
+    char missing[160], enc[512];
     EVP_PKEY *k = make_key();
 
     tls_material_init(&m);
