@@ -30,7 +30,22 @@ room(struct jw *w, size_t n)
 static inline void
 put(struct jw *w, const char *s, size_t n)
 {
-    memcpy(w->b->data + w->b->len, s, n);
+    char *d = w->b->data + w->b->len;
+
+    /* most copies are keys and short values: no call for them */
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    } else {
+        memcpy(d, s, n);
+    }
     w->b->len += n;
 }
 
@@ -71,8 +86,13 @@ u64_digits(uint64_t v, char *end)
 static void
 put_u64(struct jw *w, uint64_t v)
 {
-    char tmp[24], *end = tmp + sizeof(tmp), *p = u64_digits(v, end);
+    char tmp[24], *end = tmp + sizeof(tmp), *p;
 
+    if (v < 10) {                   /* flags, counts, booleans as ints */
+        putc1(w, (char)('0' + v));
+        return;
+    }
+    p = u64_digits(v, end);
     put(w, p, (size_t)(end - p));
 }
 
@@ -114,15 +134,21 @@ jw_end(struct jw *w)
 void
 jw_key(struct jw *w, const char *key, size_t len)
 {
+    char *d;
+
     if (!room(w, len + 4))
         return;
+    d = w->b->data + w->b->len;
     if (!w->first[w->depth])
-        putc1(w, ',');
+        *d++ = ',';
     w->first[w->depth] = false;
-    putc1(w, '"');
+    *d++ = '"';
+    w->b->len = (size_t)(d - w->b->data);
     put(w, key, len);
-    putc1(w, '"');
-    putc1(w, ':');
+    d = w->b->data + w->b->len;
+    d[0] = '"';
+    d[1] = ':';
+    w->b->len += 2;
 }
 
 void

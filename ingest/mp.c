@@ -15,14 +15,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Big-endian integer of 1, 2, 4 or 8 bytes. */
 static uint64_t
 be(const uint8_t *p, size_t n)
 {
-    uint64_t v = 0;
+    uint16_t u16;
+    uint32_t u32;
+    uint64_t u64;
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    u64 = 0;
     for (size_t i = 0; i < n; i++)
-        v = (v << 8) | p[i];
-    return v;
+        u64 = (u64 << 8) | p[i];
+    return u64;
+#endif
+    switch (n) {
+    case 1:
+        return p[0];
+    case 2:
+        memcpy(&u16, p, 2);
+        return __builtin_bswap16(u16);
+    case 4:
+        memcpy(&u32, p, 4);
+        return __builtin_bswap32(u32);
+    default:
+        memcpy(&u64, p, 8);
+        return __builtin_bswap64(u64);
+    }
 }
 
 static int64_t

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 #include <zstd.h>
@@ -40,6 +41,7 @@
 #define GAP_LOG_NS ((int64_t)60 * 1000000000)
 
 struct sealed {
+    uint64_t gen;                       /* which seal made it */
     struct batchfile_hdr h;
     uint8_t hdr[BATCHFILE_HEADER_BYTES];
     struct estel_buf frame;
@@ -59,6 +61,10 @@ struct batcher {
     uint64_t first_seq;
     uint64_t last_seq;
     int64_t opened_ns;
+    uint64_t gen;                       /* of the open batch */
+    uint64_t ratio_raw, ratio_frame;    /* last batch, for estimates */
+    /* evicted, deleted once the batch with their gap record is on disk */
+    struct spool_victims doomed;
     /* the sealed batch being written (reused) */
     struct sealed out;
     /* sealed batches the disk refused, oldest first */
@@ -71,6 +77,7 @@ struct batcher {
     enum estel_rc state;
     uint64_t state_repeats;
     bool rejected_logged;
+    bool stalled;                       /* memory full: ring left alone */
     int64_t gap_log_ns;
     uint64_t gaps_quiet;
     uint64_t gaps_quiet_records;
@@ -251,34 +258,63 @@ sub_sat(uint64_t a, uint64_t b)
     return a > b ? a - b : 0;
 }
 
-/* Limits first, then write; on ENOSPC evict and retry once. */
+/* Delete the evicted batches whose gap records are now on disk. */
+static void
+unlink_doomed(struct batcher *b, uint64_t upto_gen)
+{
+    struct spool_victims *d = &b->doomed;
+    size_t n = 0;
+
+    while (n < d->n && d->v[n].gen <= upto_gen)
+        n++;
+    if (n == 0)
+        return;
+    spool_unlink_batches(b->sp, d->v, n);
+    memmove(d->v, d->v + n, (d->n - n) * sizeof(d->v[0]));
+    d->n -= n;
+}
+
+/* Evict (deferred) and put the gap records into the open batch. */
+static void
+evict(struct batcher *b, uint64_t target, int64_t min_created,
+      const char *reason)
+{
+    struct spool_gap gaps[SPOOL_GAPS_MAX];
+    size_t n;
+
+    b->doomed.gen = b->gen;
+    n = spool_evict(b->sp, target, min_created, reason, gaps, &b->doomed);
+    report_gaps(b, gaps, n);
+    if (b->on_gap == NULL)          /* no gap records to wait for */
+        unlink_doomed(b, UINT64_MAX);
+}
+
+/* Write; on ENOSPC free space now (no waiting) and retry once. */
 static enum estel_rc
 store(struct batcher *b, const struct sealed *s, struct estel_err *err)
 {
     struct spool *sp = b->sp;
     struct spool_gap gaps[SPOOL_GAPS_MAX];
-    uint64_t size = sizeof(s->hdr) + s->frame.len;
-    uint64_t max = sp->cfg.max_bytes, ready;
+    uint64_t size = sizeof(s->hdr) + s->frame.len, ready;
     enum estel_rc rc;
     size_t n;
 
-    ready = atomic_load(&sp->stats.ready_bytes);
-    if (max != 0 && ready + size > max) {
-        n = spool_evict(sp, sub_sat(max / 100 * SPOOL_LOW_WATER_PCT, size),
-                        0, "spool_full", gaps);
-        report_gaps(b, gaps, n);
-    }
     rc = write_file(b, s, err);
+    if (rc == ESTEL_OK)
+        unlink_doomed(b, s->gen);
     if (rc != ESTEL_E_NOSPACE)
         return rc;
     ready = atomic_load(&sp->stats.ready_bytes);
     n = spool_evict(sp, sub_sat(ready, size * 2 > ready / 10 ? size * 2 :
-                                ready / 10), 0, "disk_full", gaps);
+                                ready / 10), 0, "disk_full", gaps, NULL);
     if (n == 0)
         return rc;                  /* nothing of ours to free */
+    /* the space is needed now: these gap records wait in memory */
     report_gaps(b, gaps, n);
     estel_err_clear(err);
-    return write_file(b, s, err);
+    if ((rc = write_file(b, s, err)) == ESTEL_OK)
+        unlink_doomed(b, s->gen);
+    return rc;
 }
 
 /* ---- sealing, holding, retrying ----------------------------------------- */
@@ -288,6 +324,7 @@ compress(struct batcher *b, struct sealed *s, struct estel_err *err)
 {
     size_t bound = ZSTD_compressBound(b->raw.len), n;
 
+    s->gen = b->gen;
     memset(&s->h, 0, sizeof(s->h));
     s->h.first_seq = b->first_seq;
     s->h.last_seq = b->last_seq;
@@ -308,12 +345,19 @@ compress(struct batcher *b, struct sealed *s, struct estel_err *err)
                           ZSTD_getErrorName(n));
     s->frame.len = n;
     s->h.frame_bytes = n;
+    b->ratio_raw = b->raw.len;
+    b->ratio_frame = n;
     s->h.records_xxh3 = XXH3_64bits(b->raw.data, b->raw.len);
     s->h.frame_xxh3 = XXH3_64bits(s->frame.data, n);
     batchfile_header_build(s->hdr, &s->h);
     return ESTEL_OK;
 }
 
+/*
+ * A sealed batch is dropped: report it, and report again the evictions
+ * whose gap records it carried (those files are still on disk: they are
+ * deleted once the new gap records are).
+ */
 static void
 lose(struct batcher *b, const struct sealed *s, const char *reason)
 {
@@ -321,10 +365,18 @@ lose(struct batcher *b, const struct sealed *s, const char *reason)
         .first_seq = s->h.first_seq, .last_seq = s->h.last_seq,
         .records = s->h.record_count, .batches = 1, .reason = reason
     };
+    struct spool_gap again[SPOOL_GAPS_MAX];
+    size_t n = 0;
 
     atomic_fetch_add(&b->sp->stats.batches_dropped, 1);
     atomic_fetch_add(&b->sp->stats.records_dropped, s->h.record_count);
     report_gaps(b, &g, 1);
+    for (size_t i = 0; i < b->doomed.n && b->doomed.v[i].gen <= s->gen;
+         i++) {
+        n = spool_gap_add(again, n, &b->doomed.v[i].e, "spool_full");
+        b->doomed.v[i].gen = b->gen;
+    }
+    report_gaps(b, again, n);
 }
 
 static const char *
@@ -358,9 +410,11 @@ hold(struct batcher *b, const struct sealed *s, enum estel_rc why)
     }
     b->pending[b->npending++] = tmp;
     atomic_store(&b->sp->stats.pending_batches, b->npending);
-    if (b->retry_ms == 0)
-        b->retry_ms = RETRY_MIN_MS;
-    b->retry_ns = estel_now_mono_ns() + b->retry_ms * 1000000;
+    if (b->npending == 1) {         /* first one: schedule the retry */
+        if (b->retry_ms == 0)
+            b->retry_ms = RETRY_MIN_MS;
+        b->retry_ns = estel_now_mono_ns() + b->retry_ms * 1000000;
+    }
 }
 
 /* Write the held batches, oldest first; stop at the first failure. */
@@ -400,6 +454,27 @@ reset_open(struct batcher *b)
     b->nrec = 0;
 }
 
+/*
+ * Before compressing: if the batch (estimated from the last ratio) would
+ * take ready/ over its limit, evict down to the low-water mark; the gap
+ * records go into this very batch, so the evicted files are deleted only
+ * once it is on disk.
+ */
+static void
+make_room(struct batcher *b)
+{
+    uint64_t max = b->sp->cfg.max_bytes, est;
+
+    if (max == 0)
+        return;
+    est = b->ratio_raw != 0 ? b->raw.len * b->ratio_frame / b->ratio_raw :
+          b->raw.len / 4;
+    est += BATCHFILE_HEADER_BYTES;
+    if (atomic_load(&b->sp->stats.ready_bytes) + est > max)
+        evict(b, sub_sat(max / 100 * SPOOL_LOW_WATER_PCT, est), 0,
+              "spool_full");
+}
+
 /* Seal the open batch and get it onto the disk (or into memory). */
 static void
 seal(struct batcher *b)
@@ -409,14 +484,16 @@ seal(struct batcher *b)
 
     if (b->nrec == 0)
         return;
+    make_room(b);
     estel_err_clear(&err);
-    if ((rc = compress(b, &b->out, &err)) != ESTEL_OK) {
+    rc = compress(b, &b->out, &err);
+    b->gen++;
+    reset_open(b);                  /* gap records from here go in anew */
+    if (rc != ESTEL_OK) {
         set_state(b, rc, err.msg);
-        reset_open(b);
         lose(b, &b->out, "io_error");
         return;
     }
-    reset_open(b);                  /* gap records from here go in anew */
     if (b->npending != 0) {         /* keep the order; the disk is sick */
         hold(b, &b->out, b->state);
         if (estel_now_mono_ns() >= b->retry_ns)
@@ -434,32 +511,15 @@ seal(struct batcher *b)
 /* ---- the thread --------------------------------------------------------- */
 
 static void
-enforce_age(struct batcher *b)
+enforce_limits(struct batcher *b)
 {
-    struct spool_gap gaps[SPOOL_GAPS_MAX];
-    int64_t min_created;
-    size_t n;
-
-    if (b->sp->cfg.max_age_s == 0)
-        return;
-    min_created = estel_now_realtime_ns() -
-                  (int64_t)b->sp->cfg.max_age_s * 1000000000;
-    n = spool_evict(b->sp, UINT64_MAX, min_created, "spool_max_age", gaps);
-    report_gaps(b, gaps, n);
-}
-
-static void
-enforce_size(struct batcher *b)
-{
-    struct spool_gap gaps[SPOOL_GAPS_MAX];
     uint64_t max = b->sp->cfg.max_bytes;
-    size_t n;
 
-    if (max == 0 || atomic_load(&b->sp->stats.ready_bytes) <= max)
-        return;
-    n = spool_evict(b->sp, max / 100 * SPOOL_LOW_WATER_PCT, 0, "spool_full",
-                    gaps);
-    report_gaps(b, gaps, n);
+    if (b->sp->cfg.max_age_s != 0)
+        evict(b, UINT64_MAX, estel_now_realtime_ns() -
+              (int64_t)b->sp->cfg.max_age_s * 1000000000, "spool_max_age");
+    if (max != 0 && atomic_load(&b->sp->stats.ready_bytes) > max)
+        evict(b, max / 100 * SPOOL_LOW_WATER_PCT, 0, "spool_full");
 }
 
 static bool
@@ -471,7 +531,14 @@ batch_full(const struct batcher *b, size_t next_len)
                             b->raw.len + next_len > c->batch_max_bytes);
 }
 
-/* Move what the ring holds into batches; at most max_bytes of it. */
+/*
+ * Move what the ring holds into batches; at most max_bytes of it.  When
+ * the disk refuses batches and memory holds PENDING_MAX of them plus a
+ * full open batch, stop taking records (stalled): the ring fills up and
+ * the collector counts what it cannot push (gap records, "ring_full"),
+ * or a replay source simply waits.  Cheaper than compressing batches only
+ * to drop them, and nothing is lost if the disk comes back in time.
+ */
 static void
 drain(struct batcher *b, size_t max_bytes)
 {
@@ -479,14 +546,32 @@ drain(struct batcher *b, size_t max_bytes)
     size_t len, moved = 0;
 
     while (moved < max_bytes && ring_peek(b->ring, &rec, &len)) {
-        if (batch_full(b, len))
+        if (batch_full(b, len)) {
+            if (b->npending == PENDING_MAX) {
+                b->stalled = true;
+                return;
+            }
             seal(b);
+        }
         add_record(b, rec, len);
         ring_pop(b->ring);
         moved += len;
     }
-    if (batch_full(b, 0))
+    if (batch_full(b, 0) && b->npending < PENDING_MAX)
         seal(b);
+}
+
+/* Stalled: sleep until the next retry (the ring would wake us at once). */
+static void
+nap(const struct batcher *b)
+{
+    int64_t ms = (b->retry_ns - estel_now_mono_ns()) / 1000000;
+    struct timespec ts;
+
+    ms = ms < 1 ? 1 : ms > 100 ? 100 : ms;
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long)ms * 1000000;
+    (void)nanosleep(&ts, NULL);     /* EINTR: just an early look */
 }
 
 static int64_t
@@ -525,8 +610,7 @@ periodic(struct batcher *b, int64_t now)
     if (now < b->next_tick_ns)
         return;
     b->next_tick_ns = now + TICK_NS;
-    enforce_age(b);
-    enforce_size(b);
+    enforce_limits(b);
     if (b->on_tick != NULL && (len = b->on_tick(b->tick_ctx, &rec)) != 0)
         add_record(b, rec, len);
 }
@@ -562,7 +646,12 @@ batcher_run(struct batcher *b, struct estel_err *err)
     b->next_tick_ns = estel_now_mono_ns();
     while (!atomic_load(&b->stop)) {
         now = estel_now_mono_ns();
-        (void)ring_wait(b->ring, wait_ms(b, now));  /* timeouts are fine */
+        if (b->stalled) {
+            nap(b);
+            b->stalled = false;
+        } else {
+            (void)ring_wait(b->ring, wait_ms(b, now));  /* timeouts: fine */
+        }
         /* bounded, so age, retries and ticks are looked at under load */
         drain(b, 4 * b->sp->cfg.batch_max_bytes);
         periodic(b, estel_now_mono_ns());
@@ -627,6 +716,9 @@ batcher_destroy(struct batcher **bp)
     if (bp == NULL || (b = *bp) == NULL)
         return;
     ZSTD_freeCCtx(b->cctx);
+    /* victims whose gap records never reached the disk stay on disk too;
+     * the next start lists them again */
+    free(b->doomed.v);
     buf_free(&b->raw);
     buf_free(&b->out.frame);
     for (size_t i = 0; i < PENDING_MAX; i++)

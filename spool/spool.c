@@ -318,9 +318,9 @@ read_count(struct spool *sp, const char *name)
     return h.record_count;
 }
 
-static size_t
-add_gap(struct spool_gap *gaps, size_t n, const struct ready_ent *e,
-        const char *reason)
+size_t
+spool_gap_add(struct spool_gap *gaps, size_t n, const struct ready_ent *e,
+              const char *reason)
 {
     struct spool_gap *g = n != 0 ? &gaps[n - 1] : NULL;
 
@@ -338,39 +338,74 @@ add_gap(struct spool_gap *gaps, size_t n, const struct ready_ent *e,
     return n;
 }
 
+void
+spool_unlink_batches(struct spool *sp, const struct spool_victim *v,
+                     size_t n)
+{
+    char name[SPOOL_NAME_MAX];
+    size_t done = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        spool_entry_name(&v[i].e, name, sizeof(name));
+        spool_forget_seq(sp, v[i].e.last_seq);
+        /* the file left the index when it was picked: nobody else acts on
+         * it now, so ENOENT means someone removed it by hand */
+        if (unlinkat(sp->ready_fd, name, 0) != 0 && errno != ENOENT)
+            log_warn("spool: %s/ready/%s: cannot evict", sp->dir, name);
+        else
+            done++;
+    }
+    if (done != 0 && estel_fsync_dir(sp->ready_fd) != 0)
+        log_warn("spool: %s/ready: fsync after eviction", sp->dir);
+}
+
+static bool
+victims_push(struct spool_victims *vs, const struct ready_ent *e)
+{
+    if (vs->n == vs->cap) {
+        size_t ncap = vs->cap != 0 ? vs->cap * 2 : 16;
+        struct spool_victim *v = realloc(vs->v, ncap * sizeof(*v));
+
+        if (v == NULL)
+            return false;
+        vs->v = v;
+        vs->cap = ncap;
+    }
+    vs->v[vs->n].e = *e;
+    vs->v[vs->n++].gen = vs->gen;
+    return true;
+}
+
 size_t
 spool_evict(struct spool *sp, uint64_t target_bytes, int64_t min_created_ns,
-            const char *reason, struct spool_gap *gaps)
+            const char *reason, struct spool_gap *gaps,
+            struct spool_victims *defer)
 {
     int64_t now = estel_now_mono_ns();
-    struct ready_ent e;
+    struct spool_victim v;
     char name[SPOOL_NAME_MAX];
     size_t ngaps = 0;
     bool any;
 
+    memset(&v, 0, sizeof(v));
     for (;;) {
         pthread_mutex_lock(&sp->mu);
-        any = pick_victim(sp, target_bytes, min_created_ns, now, &e);
+        any = pick_victim(sp, target_bytes, min_created_ns, now, &v.e);
         pthread_mutex_unlock(&sp->mu);
         if (!any)
             break;
-        spool_entry_name(&e, name, sizeof(name));
-        if (e.records == 0)
-            e.records = read_count(sp, name);
-        if (e.records == 0)         /* unreadable: the range is the count */
-            e.records = (uint32_t)(e.last_seq - e.first_seq + 1);
-        spool_forget_seq(sp, e.last_seq);
-        /* the uploader may have just deleted it: ENOENT is fine */
-        if (unlinkat(sp->ready_fd, name, 0) != 0 && errno != ENOENT) {
-            log_warn("spool: %s/ready/%s: cannot evict", sp->dir, name);
-            continue;
+        if (v.e.records == 0) {
+            spool_entry_name(&v.e, name, sizeof(name));
+            v.e.records = read_count(sp, name);
         }
+        if (v.e.records == 0)       /* unreadable: the range is the count */
+            v.e.records = (uint32_t)(v.e.last_seq - v.e.first_seq + 1);
         atomic_fetch_add(&sp->stats.batches_evicted, 1);
-        atomic_fetch_add(&sp->stats.records_evicted, e.records);
-        ngaps = add_gap(gaps, ngaps, &e, reason);
+        atomic_fetch_add(&sp->stats.records_evicted, v.e.records);
+        ngaps = spool_gap_add(gaps, ngaps, &v.e, reason);
+        if (defer == NULL || !victims_push(defer, &v.e))
+            spool_unlink_batches(sp, &v, 1);
     }
-    if (ngaps != 0 && estel_fsync_dir(sp->ready_fd) != 0)
-        log_warn("spool: %s/ready: fsync after eviction", sp->dir);
     return ngaps;
 }
 

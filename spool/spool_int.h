@@ -100,15 +100,36 @@ bool spool_index_take(struct spool *sp, const char *name,
                       struct ready_ent *out);
 void spool_entry_name(const struct ready_ent *e, char *buf, size_t size);
 
+/* Batches taken out of the index by eviction, not yet deleted. */
+struct spool_victim {
+    struct ready_ent e;
+    uint64_t gen;                       /* the batch holding their gap */
+};
+struct spool_victims {
+    struct spool_victim *v;
+    size_t n, cap;
+    uint64_t gen;                       /* tag for victims added now */
+};
+
 /*
  * Evict the oldest batches until ready/ holds at most target_bytes and no
- * batch was created before min_created_ns (0: no age limit).  Reports the
- * lost ranges in gaps[] (at most SPOOL_GAPS_MAX, contiguous runs merged);
- * returns how many.  Batcher thread.
+ * batch was created before min_created_ns (0: no age limit).  Batches lent
+ * to a reader are skipped.  Reports the lost ranges in gaps[] (at most
+ * SPOOL_GAPS_MAX, contiguous runs merged) and returns how many.  With
+ * defer, the files are only taken out of the index and appended to it:
+ * the caller deletes them (spool_unlink_batches) once the gap records
+ * about them are durable, so a crash never loses data without a trace.
+ * Without defer they are deleted now (disk full: the space is needed).
+ * Batcher thread.
  */
 size_t spool_evict(struct spool *sp, uint64_t target_bytes,
                    int64_t min_created_ns, const char *reason,
-                   struct spool_gap *gaps);
+                   struct spool_gap *gaps, struct spool_victims *defer);
+void spool_unlink_batches(struct spool *sp, const struct spool_victim *v,
+                          size_t n);
+/* Add e's range to gaps[] (merging a contiguous run); returns the count. */
+size_t spool_gap_add(struct spool_gap *gaps, size_t n,
+                     const struct ready_ent *e, const char *reason);
 
 /* Before a batch file holding last_seq is deleted for good: keep the
  * numbering floor on disk so sequence numbers never repeat. */

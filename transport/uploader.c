@@ -345,6 +345,10 @@ transport_run(struct transport *t, struct estel_err *err)
     log_info("upload: sending to %s (%zu at a time%s)", t->url_safe,
              t->nslots, t->opts.proxy != NULL ? ", through Proxy" : "");
     for (;;) {
+        /* read before looking for batches: draining is set after the
+         * last batch is in ready/, so an empty look after it is final */
+        bool draining = atomic_load(&t->draining);
+
         now = estel_now_mono_ns();
         if (stop_now(t, now))
             break;
@@ -359,7 +363,7 @@ transport_run(struct transport *t, struct estel_err *err)
         if (fill == DELIVER_WAIT) {
             wait_fds(t, deliver_next_start(t, now));
         } else if (fill == DELIVER_EMPTY) {
-            if (atomic_load(&t->draining))
+            if (draining)
                 break;
             spool_wait_ready(t->sp, IDLE_WAIT_MS);
             drain_wake(t);

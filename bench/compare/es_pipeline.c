@@ -12,7 +12,7 @@
  * an ES source never ends, and this run must drain and exit.
  *
  *   estel-es-pipeline --config FILE --spool DIR --server URL
- *                     --events TSV --count N
+ *                     --events TSV --count N [--tag T] [--result FILE]
  *
  * What is not here: the kernel's delivery of each message to the client
  * (a mach message received by libEndpointSecurity on macOS).  The driver
@@ -22,7 +22,9 @@
  * Output: readable lines and one "RESULT es_..." line: CPU user+sys of the
  * whole process from the first message to the last acknowledgement, wall
  * time, peak RSS, records, gaps.  Exit 0 when everything was delivered
- * with no loss.
+ * with no loss.  --tag names the RESULT keys (default "es"); --result
+ * FILE also appends the RESULT line to FILE (peer_cmd.sh keeps a
+ * command's output to itself).
  */
 #include "cli/runtime.h"
 #include "collector/collector.h"
@@ -365,7 +367,8 @@ static void
 usage(FILE *out)
 {
     fprintf(out, "usage: estel-es-pipeline --config FILE --spool DIR "
-            "--server URL --events TSV --count N\n");
+            "--server URL --events TSV --count N [--tag T] "
+            "[--result FILE]\n");
 }
 
 int
@@ -377,6 +380,8 @@ main(int argc, char **argv)
         { "server", required_argument, NULL, 'u' },
         { "events", required_argument, NULL, 'e' },
         { "count", required_argument, NULL, 'n' },
+        { "tag", required_argument, NULL, 't' },
+        { "result", required_argument, NULL, 'r' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -386,7 +391,8 @@ main(int argc, char **argv)
     struct runtime_options opt;
     struct pipeline *p = calloc(1, sizeof(*p));
     struct estel_err err = { 0 };
-    const char *events = NULL;
+    const char *events = NULL, *tag = "es", *result = NULL;
+    char line[512];
     uint64_t count = 0, paced = 0;
     pthread_t bthr, uthr;
     size_t nmsg, high_water;
@@ -403,6 +409,8 @@ main(int argc, char **argv)
         case 'u': opt.server_url = optarg; break;
         case 'e': events = optarg; break;
         case 'n': count = strtoull(optarg, NULL, 10); break;
+        case 't': tag = optarg; break;
+        case 'r': result = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -468,12 +476,23 @@ main(int argc, char **argv)
            (unsigned long long)atomic_load(&cs->dropped_ring_full),
            (unsigned long long)atomic_load(&cs->gaps_emitted),
            (unsigned long long)paced);
-    printf("RESULT es_events=%llu es_wall_s=%.3f es_eps=%.0f es_cpu_s=%.2f "
-           "es_cpu_us_per_event=%.2f es_rss_mib=%.1f es_drops=%llu\n",
-           (unsigned long long)count, t1 - t0, (double)count / (t1 - t0),
-           c1 - c0, (c1 - c0) / (double)count * 1e6,
-           (double)vmhwm_kib() / 1024.0,
-           (unsigned long long)atomic_load(&cs->dropped_ring_full));
+    snprintf(line, sizeof(line), "RESULT %s_events=%llu %s_wall_s=%.3f "
+             "%s_eps=%.0f %s_cpu_s=%.2f %s_cpu_us_per_event=%.2f "
+             "%s_rss_mib=%.1f %s_drops=%llu\n", tag,
+             (unsigned long long)count, tag, t1 - t0, tag,
+             (double)count / (t1 - t0), tag, c1 - c0, tag,
+             (c1 - c0) / (double)count * 1e6, tag,
+             (double)vmhwm_kib() / 1024.0, tag,
+             (unsigned long long)atomic_load(&cs->dropped_ring_full));
+    fputs(line, stdout);
+    if (result != NULL) {
+        FILE *rf = fopen(result, "a");
+
+        if (rf != NULL) {
+            fputs(line, rf);
+            fclose(rf);
+        }
+    }
     if (p->batcher_err.rc != ESTEL_OK || p->uploader_err.rc != ESTEL_OK ||
         atomic_load(&cs->records_out) != count) {
         fprintf(stderr, "estel-es-pipeline: not everything was delivered "

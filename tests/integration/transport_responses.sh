@@ -120,6 +120,19 @@ accounted stall 1 0 0 0
 grep -q "timed out" "$T/stall.err" || die "stall: timeout not reported"
 ok "stalled server: timed out after 2 s, kept, delivered on retry"
 
+# --- shutdown while a request hangs: abandoned within the grace, kept ------
+reset_log; spool_fill "$T/grace" 1
+backend_script "stall 30"
+cfg_client "$T/grace.plist" "$URL" RequestTimeoutSeconds=60
+"$UPLOAD" send --spool "$T/grace" --config "$T/grace.plist" --grace-ms 1000 \
+  > "$T/grace.out" 2> "$T/grace.err" & pid=$!
+wait_for 10 grep -qs stall "$LOG" || die "grace: the request never arrived"
+t0=$SECONDS; kill -TERM $pid; wait $pid || true
+[ $((SECONDS - t0)) -le 3 ] || die "grace: took $((SECONDS - t0)) s to stop (grace 1 s)"
+grep -q "gave up sending .* at shutdown; it stays in ready/" "$T/grace.err" || die "grace: not logged"
+accounted grace 0 0 0 1
+ok "stop during a hung request: abandoned after the 1 s grace, batch kept"
+
 # --- connection dropped after the server stored: key repeats, 409, deleted -
 reset_log; spool_fill "$T/drop" 2
 backend_script drop
@@ -140,5 +153,20 @@ URL=https://127.0.0.1:$PORT/midbody/v1/batches run_drain cut
 accounted cut 1 0 0 0
 [ "$(requests)" = 2 ] || die "cut: $(requests) requests"
 ok "cut mid-body ($(stat -c %s "$T/cut.snap"/* | head -1) byte batch): kept, resent, stored once"
+
+# --- the real agent: estel run --drain delivers everything it collected ---
+if [ -x "${ESTEL_BIN:-}" ]; then
+  reset_log
+  cfg_write "$T/run.plist" "ClientCertificate=$PKI/client.pem" "ClientKey=$PKI/client.key" \
+    "ServerCA=$PKI/ca.pem" "HostID=host-0001" "RetryMaxSeconds=2"
+  timeout 60 "$ESTEL_BIN" run --config "$T/run.plist" --source synthetic --count 30000 \
+    --spool "$T/run" --server "$URL" --drain > "$T/run.out" 2> "$T/run.err" ||
+    { cat "$T/run.err" >&2; die "estel run --drain failed"; }
+  [ "$(count "$T/run/ready")" = 0 ] || die "estel run: batches left in ready/"
+  sent=$(sed -n 's/.*upload: stopped (\([0-9]*\) batches sent.*/\1/p' "$T/run.err")
+  [ -n "$sent" ] && [ "$sent" -gt 0 ] && [ "$(count "$BDIR/store")" = "$sent" ] ||
+    die "estel run: sent ${sent:-?}, backend stored $(count "$BDIR/store")"
+  ok "estel run --drain: $sent batches collected, uploaded and acknowledged"
+fi
 
 echo "transport_responses: all passed"

@@ -1,0 +1,9 @@
+# spool/: kill -9 loops, a filling tmpfs, strace-injected write faults.
+if(TARGET estel_spool)
+  estel_add_script_test(NAME spool_crash
+    SCRIPT ${CMAKE_CURRENT_LIST_DIR}/spool_crash.sh TIMEOUT 900)
+  estel_add_script_test(NAME spool_diskfull
+    SCRIPT ${CMAKE_CURRENT_LIST_DIR}/spool_diskfull.sh TIMEOUT 300)
+  estel_add_script_test(NAME spool_faults
+    SCRIPT ${CMAKE_CURRENT_LIST_DIR}/spool_faults.sh TIMEOUT 300)
+endif()
