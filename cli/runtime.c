@@ -32,11 +32,14 @@ struct estel_runtime {
     void *src_ctx;
     struct record_encoder *tick_enc;    /* batcher thread: gap, status */
     int64_t next_status_ns;
-    int64_t started_ns;
+    int64_t next_state_ns;
+    int64_t started_ns;                 /* monotonic */
+    int64_t started_wall_ns;
     pthread_t source_thr, batcher_thr, uploader_thr;
     bool source_started, batcher_started, uploader_started;
     _Atomic bool source_done, batcher_done, uploader_done, stop;
     struct estel_err source_err, batcher_err, uploader_err;
+    bool state_warned;
 };
 
 /* ---- configuration ------------------------------------------------------ */
@@ -112,7 +115,38 @@ on_gap(void *ctx, const struct spool_gap *gap, const uint8_t **rec)
     return encode_on_batcher(rt, "gap", f, 5, rec);
 }
 
-#define STATUS_MAX_FIELDS 40
+#define STATUS_MAX_FIELDS 48
+
+/*
+ * The small state file `estel status` reads (spool/state/status.json):
+ * written by the batcher thread every 2 s, and once more at exit with
+ * running = false.  A failure is logged once per change, never fatal.
+ */
+static void
+write_state(struct estel_runtime *rt, bool running)
+{
+    struct collector_stats *cs = collector_stats(rt->collector);
+    struct transport_state_extra x;
+    struct estel_err e = { 0 };
+
+    memset(&x, 0, sizeof(x));
+    x.started_ns = rt->started_wall_ns;
+    x.running = running;
+    x.spool_max_bytes = rt->cfg.spool_max_bytes;
+    x.events_in = atomic_load(&cs->events_in);
+    x.records_out = atomic_load(&cs->records_out);
+    x.events_dropped = atomic_load(&cs->dropped_ring_full) +
+                       atomic_load(&cs->dropped_too_big) +
+                       atomic_load(&cs->es_dropped);
+    if (transport_write_state(rt->cfg.spool_dir, rt->transport, rt->spool,
+                              &x, &e) != ESTEL_OK) {
+        if (!rt->state_warned)
+            log_warnx("status file: %s", e.msg);
+        rt->state_warned = true;
+    } else {
+        rt->state_warned = false;
+    }
+}
 
 static void
 add_u(struct ev_field *f, size_t *n, const char *key, uint64_t v)
@@ -132,6 +166,10 @@ on_tick(void *ctx, const uint8_t **rec)
     int64_t now = estel_now_mono_ns(), oldest;
     size_t n = 0;
 
+    if (now >= rt->next_state_ns) {
+        rt->next_state_ns = now + 2 * (int64_t)1000000000;
+        write_state(rt, true);
+    }
     if (rt->cfg.status_interval_s == 0 || now < rt->next_status_ns)
         return 0;
     rt->next_status_ns = now + (int64_t)rt->cfg.status_interval_s *
@@ -156,23 +194,9 @@ on_tick(void *ctx, const uint8_t **rec)
     add_u(f, &n, "spool_max_bytes", rt->cfg.spool_max_bytes);
     add_u(f, &n, "oldest_unsent_age_s", oldest == 0 ? 0 :
           (uint64_t)((estel_now_realtime_ns() - oldest) / 1000000000));
-    if (rt->transport != NULL) {
-        struct transport_stats *ts = transport_stats(rt->transport);
-
-        add_u(f, &n, "batches_sent", atomic_load(&ts->batches_sent));
-        add_u(f, &n, "bytes_sent", atomic_load(&ts->bytes_sent));
-        add_u(f, &n, "batches_duplicate", atomic_load(&ts->batches_duplicate));
-        add_u(f, &n, "batches_dead", atomic_load(&ts->batches_dead));
-        add_u(f, &n, "retries_transient", atomic_load(&ts->retries_transient));
-        add_u(f, &n, "retries_auth", atomic_load(&ts->retries_auth));
-        add_u(f, &n, "retries_tls", atomic_load(&ts->retries_tls));
-        add_u(f, &n, "consecutive_failures",
-              atomic_load(&ts->consecutive_failures));
-        add_u(f, &n, "last_success_ns",
-              (uint64_t)atomic_load(&ts->last_success_ns));
-        add_u(f, &n, "client_cert_expiry_ns",
-              (uint64_t)atomic_load(&ts->client_cert_expiry_ns));
-    }
+    if (rt->transport != NULL)
+        n += transport_status_fields(rt->transport, f + n,
+                                     STATUS_MAX_FIELDS - n);
     return encode_on_batcher(rt, "status", f, n, rec);
 }
 
@@ -383,9 +407,12 @@ wait_for_end(struct estel_runtime *rt)
             log_info("signal %d: stopping", sig);
             break;
         }
-        if (sig == SIGHUP)
+        if (sig == SIGHUP) {
             log_info("SIGHUP: certificates are re-read on the next "
                      "connection; restart to apply other settings");
+            if (rt->transport != NULL)
+                transport_wake(rt->transport);
+        }
         /* a finite source with no drain request: stop when it is done */
         if (!rt->opt.drain && atomic_load(&rt->batcher_done) &&
             (rt->transport == NULL || atomic_load(&rt->uploader_done)))
@@ -418,6 +445,7 @@ runtime_run(struct estel_runtime *rt, struct estel_err *err)
     enum estel_rc rc;
 
     rt->started_ns = estel_now_mono_ns();
+    rt->started_wall_ns = estel_now_realtime_ns();
     rt->next_status_ns = rt->started_ns +
                          (int64_t)rt->cfg.status_interval_s * 1000000000;
     log_info("starting: source %s, spool %s, %s", rt->src->name,
@@ -430,6 +458,7 @@ runtime_run(struct estel_runtime *rt, struct estel_err *err)
     }
     wait_for_end(rt);
     stop_threads(rt);
+    write_state(rt, false);
     cs = collector_stats(rt->collector);
     log_info("stopped: %llu events in, %llu records, %llu filtered, "
              "%llu dropped, %llu bad input",

@@ -398,6 +398,7 @@ set style data linespoints
 set logscale x 2
 set title "BatchMaxBytes (zstd -3, unpaced)"
 set xlabel "BatchMaxBytes, KiB"
+set xtics ("64" 64, "256" 256, "1024" 1024, "4096" 4096, "16384" 16384)
 set ylabel "events/s"
 set y2label "CPU us/event"
 set ytics nomirror
@@ -406,6 +407,7 @@ set y2range [0:*]
 plot %(bmb)s
 set title "CompressionLevel (1 MiB batches, unpaced)"
 unset logscale x
+set xtics autofreq
 set xlabel "zstd level"
 set ylabel "CPU us/event"
 set y2label "wire bytes/event"
