@@ -291,6 +291,14 @@ summary(const struct walk *w)
                 "%" PRIu64 " problem(s)\n", w->problems);
 }
 
+static void
+header(const struct walk *w)
+{
+    if (w->verb == VERB_LS)
+        printf("%-56s %12s %12s %7s %10s %10s %6s\n", "BATCH", "FIRST_SEQ",
+               "LAST_SEQ", "RECORDS", "RAW", "FILE", "AGE");
+}
+
 static int
 run(struct walk *w, const char *config, const char *dir, const char *batch)
 {
@@ -300,10 +308,8 @@ run(struct walk *w, const char *config, const char *dir, const char *batch)
     struct estel_err err = { 0 };
     enum estel_rc rc;
 
-    if (w->verb == VERB_LS)
-        printf("%-56s %12s %12s %7s %10s %10s %6s\n", "BATCH", "FIRST_SEQ",
-               "LAST_SEQ", "RECORDS", "RAW", "FILE", "AGE");
     if (batch != NULL && strchr(batch, '/') != NULL) {
+        header(w);
         one_file(w, batch);
         summary(w);
         return w->problems != 0;
@@ -320,6 +326,7 @@ run(struct walk *w, const char *config, const char *dir, const char *batch)
     if ((rc = spool_open(&w->sp, &sc, &err)) != ESTEL_OK)
         goto out;
     w->only = batch;
+    header(w);
     rc = spool_foreach(w->sp, w->verb == VERB_VERIFY, visit, w, &err);
     if (rc == ESTEL_OK && batch != NULL && w->batches == 0 &&
         w->problems == 0)

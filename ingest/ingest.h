@@ -45,7 +45,7 @@ struct ingest_config {
     const char *tls_client_ca;
     const char *trusted_front;      /* peer IP whose X-SSL-Client-*
                                        headers count; NULL: loopback */
-    unsigned threads;               /* HTTP worker threads; 0: CPUs */
+    unsigned threads;               /* HTTP worker threads; 0: 2 per CPU */
     unsigned max_connections;       /* 0: 256 */
     bool full_fsync;                /* F_FULLFSYNC on macOS */
 };

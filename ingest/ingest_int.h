@@ -103,14 +103,76 @@ struct jw {
     enum estel_rc rc;
 };
 
+/* Make room for n more bytes (sticky failure). */
+static inline bool
+jw_room(struct jw *w, size_t n)
+{
+    struct estel_buf *b = w->b;
+
+    if (w->rc != ESTEL_OK)
+        return false;
+    if (b->cap - b->len > n)
+        return true;
+    if ((w->rc = buf_reserve(b, n)) != ESTEL_OK)
+        return false;
+    return true;
+}
+
+/* Append n bytes (room made); short copies without a call. */
+static inline void
+jw_put(struct jw *w, const char *s, size_t n)
+{
+    char *d = w->b->data + w->b->len;
+
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    } else {
+        memcpy(d, s, n);
+    }
+    w->b->len += n;
+}
+
+static inline void
+jw_putc(struct jw *w, char c)
+{
+    w->b->data[w->b->len++] = c;
+}
+
+/* ,"key": (inline: the mappers write a few hundred keys per event) */
+static inline void
+jw_key(struct jw *w, const char *key, size_t len)
+{
+    char *d;
+
+    if (!jw_room(w, len + 4))
+        return;
+    d = w->b->data + w->b->len;
+    if (!w->first[w->depth])
+        *d++ = ',';
+    w->first[w->depth] = false;
+    *d++ = '"';
+    w->b->len = (size_t)(d - w->b->data);
+    jw_put(w, key, len);
+    d = w->b->data + w->b->len;
+    d[0] = '"';
+    d[1] = ':';
+    w->b->len += 2;
+}
+
 void jw_begin(struct jw *w, struct estel_buf *b);
 enum estel_rc jw_end(struct jw *w);         /* closes the top object */
 /* "key":{ or "key":[ (c), taken back by the close if left empty */
 void jw_open_n(struct jw *w, const char *key, size_t len, char c);
 void jw_close(struct jw *w);
 void jw_close_array(struct jw *w);
-/* ,"key": */
-void jw_key(struct jw *w, const char *key, size_t len);
 /* Values (after jw_key). */
 void jw_str(struct jw *w, const char *s, size_t n);
 void jw_u64(struct jw *w, uint64_t v);
@@ -257,6 +319,7 @@ struct view_key {
     uint16_t kinds;
     const char *alias;              /* name when written as a leftover;
                                        NULL: the record's own key */
+    uint8_t alias_len;
 };
 
 /*
@@ -374,6 +437,8 @@ enum estel_rc rec_read(struct rec *r, struct mp_tree *tree,
                        const uint8_t *buf, size_t len,
                        struct estel_err *err);
 
+/* The "path" string of a file map, or NULL. */
+const struct mp_obj *file_path(const struct mp_obj *file);
 /* path helpers: the last component, the directory, the extension */
 void path_split(const char *p, size_t n, size_t *dir_len,
                 const char **name, size_t *name_len);

@@ -12,48 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Make room for n more bytes (sticky failure). */
-static inline bool
-room(struct jw *w, size_t n)
-{
-    struct estel_buf *b = w->b;
-
-    if (w->rc != ESTEL_OK)
-        return false;
-    if (b->cap - b->len > n)
-        return true;
-    if ((w->rc = buf_reserve(b, n)) != ESTEL_OK)
-        return false;
-    return true;
-}
-
-static inline void
-put(struct jw *w, const char *s, size_t n)
-{
-    char *d = w->b->data + w->b->len;
-
-    /* most copies are keys and short values: no call for them */
-    if (n >= 8 && n <= 16) {
-        uint64_t a, b;
-
-        memcpy(&a, s, 8);
-        memcpy(&b, s + n - 8, 8);
-        memcpy(d, &a, 8);
-        memcpy(d + n - 8, &b, 8);
-    } else if (n < 8) {
-        for (size_t i = 0; i < n; i++)
-            d[i] = s[i];
-    } else {
-        memcpy(d, s, n);
-    }
-    w->b->len += n;
-}
-
-static inline void
-putc1(struct jw *w, char c)
-{
-    w->b->data[w->b->len++] = c;
-}
+#define room jw_room
+#define put jw_put
+#define putc1 jw_putc
 
 /* Decimal digits of v into the end of tmp[20]; returns the start. */
 static char *
@@ -129,26 +90,6 @@ jw_end(struct jw *w)
     if (w->rc != ESTEL_OK)
         w->b->len = w->mark[0];
     return w->rc;
-}
-
-void
-jw_key(struct jw *w, const char *key, size_t len)
-{
-    char *d;
-
-    if (!room(w, len + 4))
-        return;
-    d = w->b->data + w->b->len;
-    if (!w->first[w->depth])
-        *d++ = ',';
-    w->first[w->depth] = false;
-    *d++ = '"';
-    w->b->len = (size_t)(d - w->b->data);
-    put(w, key, len);
-    d = w->b->data + w->b->len;
-    d[0] = '"';
-    d[1] = ':';
-    w->b->len += 2;
 }
 
 void
@@ -241,24 +182,24 @@ utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
-/* s escaped for inside a JSON string (room for 6n bytes is made). */
+/* s escaped for inside a JSON string (the caller made room for 6n). */
 static void
 put_escaped(struct jw *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
+    char *d = w->b->data + w->b->len;
+    size_t i = 0, seq;
 
     while (i < n) {
-        size_t run = i, seq;
         unsigned c;
 
         /* 8 bytes at a time while none needs a look (SWAR: no byte
          * below 0x20, none above 0x7f, no '"', no '\\') */
-        while (run + 8 <= n) {
+        while (i + 8 <= n) {
             uint64_t v, ctl, q, bs;
 
-            memcpy(&v, p + run, 8);
+            memcpy(&v, p + i, 8);
             ctl = (v - 0x2020202020202020ull) & ~v;
             q = v ^ 0x2222222222222222ull;
             q = (q - 0x0101010101010101ull) & ~q;
@@ -266,41 +207,44 @@ put_escaped(struct jw *w, const char *s, size_t n)
             bs = (bs - 0x0101010101010101ull) & ~bs;
             if (((ctl | q | bs | v) & 0x8080808080808080ull) != 0)
                 break;
-            run += 8;
+            memcpy(d, &v, 8);
+            d += 8;
+            i += 8;
         }
-        while (run < n && plain[p[run]])
-            run++;
-        if (run > i) {
-            put(w, s + i, run - i);
-            i = run;
-            if (i == n)
-                break;
-        }
+        /* copy while scanning: most strings are short and plain */
+        while (i < n && plain[p[i]])
+            *d++ = (char)p[i++];
+        if (i == n)
+            break;
         c = p[i];
         if (c >= 0x80) {
             if ((seq = utf8_seq(p + i, n - i)) == 0) {
-                put(w, "\\ufffd", 6);
+                memcpy(d, "\\ufffd", 6);
+                d += 6;
                 i++;
             } else {
-                put(w, s + i, seq);
+                memcpy(d, p + i, seq);
+                d += seq;
                 i += seq;
             }
             continue;
         }
-        putc1(w, '\\');
+        *d++ = '\\';
         switch (c) {
-        case '"': putc1(w, '"'); break;
-        case '\\': putc1(w, '\\'); break;
-        case '\n': putc1(w, 'n'); break;
-        case '\r': putc1(w, 'r'); break;
-        case '\t': putc1(w, 't'); break;
+        case '"': *d++ = '"'; break;
+        case '\\': *d++ = '\\'; break;
+        case '\n': *d++ = 'n'; break;
+        case '\r': *d++ = 'r'; break;
+        case '\t': *d++ = 't'; break;
         default:
-            put(w, "u00", 3);
-            putc1(w, hex[c >> 4]);
-            putc1(w, hex[c & 15]);
+            memcpy(d, "u00", 3);
+            d[3] = hex[c >> 4];
+            d[4] = hex[c & 15];
+            d += 5;
         }
         i++;
     }
+    w->b->len = (size_t)(d - w->b->data);
 }
 
 void

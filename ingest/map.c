@@ -5,8 +5,9 @@
  * primary file.  docs/schema.md ("Event types") is this table in prose.
  *
  * Sorted by name (bytewise) for binary search (the unit tests map a name
- * from every stretch of the table).  Types not listed (a newer macOS) map generically: event.kind
- * "event", no category, OCSF class 0 "Base Event", activity 99 Other.
+ * from every stretch of the table).  Types not listed (a newer macOS) map
+ * generically: event.kind "event", no category, OCSF class 0 "Base
+ * Event", activity 99 Other.
  */
 #include "ingest/ingest_int.h"
 

@@ -173,12 +173,10 @@ ecs_process(struct jw *w, struct view *p, bool with_parent)
 {
     const struct mp_obj *exe = view_get(p, PK_EXE);
     const struct mp_obj *o;
-    struct view ev;
 
     int_field(w, "pid", p, PK_PID);
     str_field(w, "entity_id", p, PK_EID);
-    if (exe != NULL && view_read(&ev, view_file_keys, FK_COUNT, exe) &&
-        (o = view_get(&ev, FK_PATH)) != NULL)
+    if (exe != NULL && (o = file_path(exe)) != NULL)
         /* derived: the whole exe stays in estel.process.executable */
         path_fields(w, o->v.s.p, o->v.s.n, "executable", "name", NULL);
     time_field(w, "start", p, PK_START);
@@ -234,15 +232,9 @@ ecs_exec(struct jw *w, struct rec *r)
         if (cnt != NULL)
             view_use(&r->e, EK_ARGS_COUNT);
     }
-    if (cwd != NULL) {
-        struct view cv;
-        const struct mp_obj *p;
-
+    if (cwd != NULL && (a = file_path(cwd)) != NULL)
         /* derived: cwd's stat facts stay in estel.event.cwd */
-        if (view_read(&cv, view_file_keys, FK_COUNT, cwd) &&
-            (p = view_get(&cv, FK_PATH)) != NULL)
-            jw_kv_str(w, "working_directory", p->v.s.p, p->v.s.n);
-    }
+        jw_kv_str(w, "working_directory", a->v.s.p, a->v.s.n);
 }
 
 static void

@@ -78,7 +78,7 @@ ingest_config_from(struct ingest_config *ic, const struct estel_config *cfg)
     ic->full_fsync = cfg->full_fsync;
 }
 
-/* ---- responses ------------------------------------------------------------ */
+/* ---- responses ----------------------------------------------------------- */
 
 static enum MHD_Result
 respond(struct ingest *in, struct MHD_Connection *c, int status,
@@ -117,7 +117,7 @@ respond(struct ingest *in, struct MHD_Connection *c, int status,
     return ret;
 }
 
-/* ---- decoders ------------------------------------------------------------- */
+/* ---- decoders ------------------------------------------------------------ */
 
 static struct ingest_decoder *
 decoder_take(struct ingest *in)
@@ -147,7 +147,7 @@ decoder_give(struct ingest *in, struct ingest_decoder *d)
     ingest_decoder_destroy(&d);
 }
 
-/* ---- the handler ---------------------------------------------------------- */
+/* ---- the handler --------------------------------------------------------- */
 
 static const char *
 header(struct MHD_Connection *c, const char *name)
@@ -262,7 +262,8 @@ finish(struct ingest *in, struct MHD_Connection *c, struct request *rq)
                       rq->body.len, estel_now_realtime_ns(), &rq->res,
                       &err) != ESTEL_OK) {
         decoder_give(in, d);
-        return respond(in, c, rq->res.status, err.msg);
+        return respond(in, c, rq->res.status >= 400 ? rq->res.status : 500,
+                       err.msg);
     }
     /* the body is no longer needed while the committer works */
     buf_free(&rq->body);
@@ -318,7 +319,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
     log_debug("ingest: libmicrohttpd: %s", line);
 }
 
-/* ---- life cycle ------------------------------------------------------------ */
+/* ---- life cycle ---------------------------------------------------------- */
 
 static enum estel_rc
 start_daemon(struct ingest *in, struct estel_err *err)
@@ -331,7 +332,9 @@ start_daemon(struct ingest *in, struct estel_err *err)
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-        threads = n > 0 && n < 64 ? (unsigned)n : 2;
+        /* two per CPU: a worker waiting for the committer's fsync should
+         * not keep a core from decoding the next batch */
+        threads = n > 0 && n < 32 ? 2 * (unsigned)n : 4;
     }
     if (auth_tls_cert(in->auth) != NULL)
         flags |= MHD_USE_TLS;

@@ -12,7 +12,9 @@
 
 #include <string.h>
 
-#define K(name, kinds, alias) { name, sizeof(name) - 1, kinds, alias }
+#define K(name, kinds, alias) \
+    { name, sizeof(name) - 1, kinds, alias, sizeof(alias) - 1 }
+#define KN(name, kinds) { name, sizeof(name) - 1, kinds, NULL, 0 }
 #define ST MPK(MP_STR)
 #define MAP MPK(MP_MAP)
 #define ARR MPK(MP_ARRAY)
@@ -37,18 +39,18 @@ const struct view_key view_record_keys[RK_COUNT] = {
 };
 
 const struct view_key view_process_keys[PK_COUNT] = {
-    [PK_PID] = K("pid", MPK_INT, NULL),
+    [PK_PID] = KN("pid", MPK_INT),
     [PK_PV] = K("pv", MPK_INT, "pidversion"),
     [PK_EID] = K("eid", ST, "entity_id"),
-    [PK_PPID] = K("ppid", MPK_INT, NULL),
+    [PK_PPID] = KN("ppid", MPK_INT),
     [PK_OPPID] = K("oppid", MPK_INT, "original_ppid"),
     [PK_PGID] = K("pgid", MPK_INT, "group_id"),
     [PK_SID] = K("sid", MPK_INT, "session_id"),
     [PK_AUID] = K("auid", MPK_INT, "audit_user_id"),
-    [PK_EUID] = K("euid", MPK_INT, NULL),
-    [PK_EGID] = K("egid", MPK_INT, NULL),
-    [PK_RUID] = K("ruid", MPK_INT, NULL),
-    [PK_RGID] = K("rgid", MPK_INT, NULL),
+    [PK_EUID] = KN("euid", MPK_INT),
+    [PK_EGID] = KN("egid", MPK_INT),
+    [PK_RUID] = KN("ruid", MPK_INT),
+    [PK_RGID] = KN("rgid", MPK_INT),
     [PK_ASID] = K("asid", MPK_INT, "audit_session_id"),
     [PK_CSF] = K("csf", MPK_INT, "codesigning_flags"),
     [PK_PLAT] = K("plat", BOOL, "platform_binary"),
@@ -69,47 +71,47 @@ const struct view_key view_process_keys[PK_COUNT] = {
 };
 
 const struct view_key view_file_keys[FK_COUNT] = {
-    [FK_PATH] = K("path", ST, NULL),
+    [FK_PATH] = KN("path", ST),
     [FK_TRUNC] = K("trunc", BOOL, "path_truncated"),
     [FK_INO] = K("ino", MPK(MP_UINT), "inode"),
     [FK_DEV] = K("dev", MPK_INT, "device"),
-    [FK_MODE] = K("mode", MPK(MP_UINT), NULL),
-    [FK_NLINK] = K("nlink", MPK(MP_UINT), NULL),
-    [FK_UID] = K("uid", MPK(MP_UINT), NULL),
-    [FK_GID] = K("gid", MPK(MP_UINT), NULL),
-    [FK_SIZE] = K("size", MPK_INT, NULL),
-    [FK_FLAGS] = K("flags", MPK(MP_UINT), NULL),
+    [FK_MODE] = KN("mode", MPK(MP_UINT)),
+    [FK_NLINK] = KN("nlink", MPK(MP_UINT)),
+    [FK_UID] = KN("uid", MPK(MP_UINT)),
+    [FK_GID] = KN("gid", MPK(MP_UINT)),
+    [FK_SIZE] = KN("size", MPK_INT),
+    [FK_FLAGS] = KN("flags", MPK(MP_UINT)),
     [FK_MTIME] = K("mtime", MPK_INT, "mtime_ns"),
     [FK_CTIME] = K("ctime", MPK_INT, "ctime_ns"),
     [FK_BTIME] = K("btime", MPK_INT, "btime_ns"),
 };
 
 const struct view_key view_payload_keys[EK_COUNT] = {
-    [EK_TARGET] = K("target", MAP, NULL),
-    [EK_ARGS] = K("args", ARR, NULL),
-    [EK_ARGS_COUNT] = K("args_count", MPK(MP_UINT), NULL),
-    [EK_CWD] = K("cwd", MAP, NULL),
-    [EK_CHILD] = K("child", MAP, NULL),
-    [EK_STAT] = K("stat", MPK_INT, NULL),
-    [EK_SOURCE] = K("source", MAP, NULL),
-    [EK_DESTINATION] = K("destination", MAP, NULL),
-    [EK_DIR] = K("dir", MAP, NULL),
-    [EK_FILENAME] = K("filename", ST, NULL),
-    [EK_FILE] = K("file", MAP, NULL),
-    [EK_FILE1] = K("file1", MAP, NULL),
-    [EK_TARGET_DIR] = K("target_dir", MAP, NULL),
-    [EK_TARGET_NAME] = K("target_name", ST, NULL),
-    [EK_TARGET_FILENAME] = K("target_filename", ST, NULL),
-    [EK_TARGET_FILE] = K("target_file", MAP, NULL),
-    [EK_MODIFIED] = K("modified", BOOL, NULL),
-    [EK_SUCCESS] = K("success", BOOL, NULL),
-    [EK_USERNAME] = K("username", ST, NULL),
-    [EK_UID] = K("uid", MPK_INT | MAP, NULL),
-    [EK_SOURCE_ADDRESS] = K("source_address", ST, NULL),
-    [EK_TO_USERNAME] = K("to_username", ST, NULL),
-    [EK_FROM_USERNAME] = K("from_username", ST, NULL),
-    [EK_COUNT_] = K("count", MPK(MP_UINT), NULL),
-    [EK_REASON] = K("reason", ST, NULL),
+    [EK_TARGET] = KN("target", MAP),
+    [EK_ARGS] = KN("args", ARR),
+    [EK_ARGS_COUNT] = KN("args_count", MPK(MP_UINT)),
+    [EK_CWD] = KN("cwd", MAP),
+    [EK_CHILD] = KN("child", MAP),
+    [EK_STAT] = KN("stat", MPK_INT),
+    [EK_SOURCE] = KN("source", MAP),
+    [EK_DESTINATION] = KN("destination", MAP),
+    [EK_DIR] = KN("dir", MAP),
+    [EK_FILENAME] = KN("filename", ST),
+    [EK_FILE] = KN("file", MAP),
+    [EK_FILE1] = KN("file1", MAP),
+    [EK_TARGET_DIR] = KN("target_dir", MAP),
+    [EK_TARGET_NAME] = KN("target_name", ST),
+    [EK_TARGET_FILENAME] = KN("target_filename", ST),
+    [EK_TARGET_FILE] = KN("target_file", MAP),
+    [EK_MODIFIED] = KN("modified", BOOL),
+    [EK_SUCCESS] = KN("success", BOOL),
+    [EK_USERNAME] = KN("username", ST),
+    [EK_UID] = KN("uid", MPK_INT | MAP),
+    [EK_SOURCE_ADDRESS] = KN("source_address", ST),
+    [EK_TO_USERNAME] = KN("to_username", ST),
+    [EK_FROM_USERNAME] = KN("from_username", ST),
+    [EK_COUNT_] = KN("count", MPK(MP_UINT)),
+    [EK_REASON] = KN("reason", ST),
 };
 
 _Static_assert(PK_COUNT <= 40 && EK_COUNT <= 40 && RK_COUNT <= 40,
@@ -221,7 +223,7 @@ view_leftovers(const struct view *v, struct jw *w)
 
         if (leftover(v, i, k, &idx, &guess)) {
             if (idx >= 0 && v->keys[idx].alias != NULL)
-                jw_key(w, v->keys[idx].alias, strlen(v->keys[idx].alias));
+                jw_key(w, v->keys[idx].alias, v->keys[idx].alias_len);
             else
                 jw_key_mp(w, k);
             jw_value_mp(w, val);
@@ -250,6 +252,24 @@ view_has_leftovers(const struct view *v)
 }
 
 /* ---- paths --------------------------------------------------------------- */
+
+const struct mp_obj *
+file_path(const struct mp_obj *file)
+{
+    const struct mp_obj *k;
+
+    if (file->type != MP_MAP)
+        return NULL;
+    k = mp_first(file);
+    for (uint32_t i = 0; i < file->v.n; i++) {
+        const struct mp_obj *v = mp_next(k);
+
+        if (mp_str_eq(k, "path", 4))
+            return v->type == MP_STR ? v : NULL;
+        k = mp_next(v);
+    }
+    return NULL;
+}
 
 void
 path_split(const char *p, size_t n, size_t *dir_len, const char **name,

@@ -400,6 +400,7 @@ hold(struct batcher *b, const struct sealed *s, enum estel_rc why)
         lose(b, &b->pending[PENDING_MAX - 1], loss_reason(why));
     }
     tmp = b->pending[b->npending];
+    tmp.gen = s->gen;
     tmp.h = s->h;
     memcpy(tmp.hdr, s->hdr, sizeof(tmp.hdr));
     buf_clear(&tmp.frame);

@@ -194,6 +194,26 @@ spool_index_add(struct spool *sp, const struct ready_ent *e,
     return ESTEL_OK;
 }
 
+size_t
+spool_index_copy(struct spool *sp, const struct ready_ent *after,
+                 struct ready_ent *out, size_t max)
+{
+    struct ready_index *ix = &sp->idx;
+    size_t pos = 0, n = 0;
+
+    pthread_mutex_lock(&sp->mu);
+    if (after != NULL) {
+        pos = idx_lower(ix, after);
+        if (pos < ix->len && spool_ent_cmp(&ix->v[ix->head + pos],
+                                           after) == 0)
+            pos++;
+    }
+    while (pos < ix->len && n < max)
+        out[n++] = ix->v[ix->head + pos++];
+    pthread_mutex_unlock(&sp->mu);
+    return n;
+}
+
 bool
 spool_index_take(struct spool *sp, const char *name, struct ready_ent *out)
 {
@@ -459,7 +479,8 @@ spool_dirlist_load(struct spool_dirlist *l, int dirfd, const char *what,
     if (l->oom)
         return estel_fail(err, ESTEL_E_NOMEM, "spool: out of memory listing "
                           "%s", what);
-    qsort(l->v, l->n, sizeof(l->v[0]), dirfile_cmp);
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof(l->v[0]), dirfile_cmp);
     return ESTEL_OK;
 }
 

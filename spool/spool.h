@@ -173,7 +173,15 @@ enum estel_rc spool_move_dead(struct spool *sp, const char *name,
 void spool_wait_ready(struct spool *sp, int64_t timeout_ms);
 void spool_kick(struct spool *sp);              /* any thread */
 
-/* Visit every batch in ready/ oldest first (tools: ls, cat, verify). */
+/*
+ * Visit every batch in ready/ oldest first (tools: ls, cat, verify; the
+ * uploader's queue).  check is the result of the header checks (and with
+ * verify_payload, of the full verification); problem says what failed.
+ * Nothing is moved.  A visitor's non-OK return stops the walk and is
+ * returned.  The agent's own spool walks its in-memory index (cheap for a
+ * deep backlog, stop early by returning non-OK); an inspect-mode spool
+ * lists the directory, so tools also see files that are not batches.
+ */
 typedef enum estel_rc spool_visit_fn(void *ctx,
                                      const struct spool_batch_info *info,
                                      enum estel_rc check,

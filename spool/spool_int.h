@@ -95,6 +95,9 @@ void spool_dirlist_free(struct spool_dirlist *l);
 /* Append a batch just renamed into ready/ (batcher) and wake readers. */
 enum estel_rc spool_index_add(struct spool *sp, const struct ready_ent *e,
                               struct estel_err *err);
+/* Copy up to max entries that sort after *after (NULL: from the start). */
+size_t spool_index_copy(struct spool *sp, const struct ready_ent *after,
+                        struct ready_ent *out, size_t max);
 /* Take name's entry out of the index; false if it was not there. */
 bool spool_index_take(struct spool *sp, const char *name,
                       struct ready_ent *out);

@@ -310,8 +310,9 @@ scan(struct spool *sp, struct estel_err *err)
     if (s.oom)
         return estel_fail(err, ESTEL_E_NOMEM, "spool: out of memory listing "
                           "%s/ready", sp->dir);
-    qsort(sp->idx.v, sp->idx.len, sizeof(sp->idx.v[0]),
-          spool_ent_cmp);
+    if (sp->idx.len > 1)
+        qsort(sp->idx.v, sp->idx.len, sizeof(sp->idx.v[0]),
+              spool_ent_cmp);
     atomic_store(&sp->stats.ready_bytes, s.bytes);
     atomic_store(&sp->stats.ready_batches, sp->idx.len);
     atomic_store(&sp->stats.oldest_ready_ns, sp->idx.len != 0 ?

@@ -415,32 +415,67 @@ check_one(struct spool *sp, const char *name, bool verify,
     return rc;
 }
 
+/* Visit one name; ESTEL_OK to go on. */
+static enum estel_rc
+visit_one(struct spool *sp, const char *name, bool verify,
+          struct estel_buf *scratch, spool_visit_fn *fn, void *ctx)
+{
+    struct spool_batch_info info;
+    struct estel_err why;
+    enum estel_rc check;
+
+    estel_err_clear(&why);
+    check = check_one(sp, name, verify, scratch, &info, &why);
+    if (check == ESTEL_E_EOF)
+        return ESTEL_OK;            /* uploaded or evicted meanwhile */
+    return fn(ctx, &info, check, check == ESTEL_OK ? NULL : why.msg);
+}
+
+/* The agent's own spool: walk the index in pages (no directory listing:
+ * the uploader calls this often, and a deep backlog must stay cheap). */
+static enum estel_rc
+foreach_index(struct spool *sp, bool verify, struct estel_buf *scratch,
+              spool_visit_fn *fn, void *ctx)
+{
+    struct ready_ent page[64], last;
+    char name[SPOOL_NAME_MAX];
+    enum estel_rc rc = ESTEL_OK;
+    size_t n;
+    bool first = true;
+
+    while ((n = spool_index_copy(sp, first ? NULL : &last, page, 64)) != 0) {
+        for (size_t i = 0; i < n && rc == ESTEL_OK; i++) {
+            spool_entry_name(&page[i], name, sizeof(name));
+            rc = visit_one(sp, name, verify, scratch, fn, ctx);
+        }
+        if (rc != ESTEL_OK)
+            break;
+        last = page[n - 1];
+        first = false;
+    }
+    return rc;
+}
+
 enum estel_rc
 spool_foreach(struct spool *sp, bool verify_payload, spool_visit_fn *fn,
               void *ctx, struct estel_err *err)
 {
     struct spool_dirlist l;
-    struct spool_batch_info info;
     struct estel_buf scratch;
     enum estel_rc rc;
 
     buf_init(&scratch, BATCHFILE_RAW_MAX);
+    memset(&l, 0, sizeof(l));
+    if (!sp->cfg.inspect) {
+        rc = foreach_index(sp, verify_payload, &scratch, fn, ctx);
+        goto out;
+    }
+    /* the tools: list the directory, so they also see what is not a batch */
     if ((rc = spool_dirlist_load(&l, sp->ready_fd, "ready/", err)) !=
         ESTEL_OK)
         goto out;
-    for (size_t i = 0; i < l.n; i++) {
-        struct estel_err why;
-        enum estel_rc check;
-
-        estel_err_clear(&why);
-        check = check_one(sp, l.v[i].name, verify_payload, &scratch, &info,
-                          &why);
-        if (check == ESTEL_E_EOF)
-            continue;               /* uploaded meanwhile */
-        rc = fn(ctx, &info, check, check == ESTEL_OK ? NULL : why.msg);
-        if (rc != ESTEL_OK)
-            break;
-    }
+    for (size_t i = 0; i < l.n && rc == ESTEL_OK; i++)
+        rc = visit_one(sp, l.v[i].name, verify_payload, &scratch, fn, ctx);
 out:
     spool_dirlist_free(&l);
     buf_free(&scratch);

@@ -4,10 +4,11 @@
  * on one corpus (bench/convert/README.md explains the choice and keeps
  * the figures; run.sh makes the corpus and calls this).
  *
- *   estel_bench_convert CORPUS [--seconds S] [--line-bytes N]
+ *   estel_bench_convert CORPUS [--seconds S] [--rounds R] [--line-bytes N]
  *
- * Every figure is the best of three rounds of about S seconds (default
- * 0.5): the box is shared, and the best round is the one least disturbed.
+ * Every figure is the best of R rounds (default 5) taking S seconds in all
+ * (default 1): the box is shared, and the best round is the one least
+ * disturbed.
  * "line" columns are one line of the corpus, the one nearest N bytes
  * (default 2400), parsed again and again; "corpus" columns go through all
  * lines in order.  Prints a markdown table.
@@ -21,7 +22,6 @@
 #include <time.h>
 
 #define PAD 64                          /* simdjson reads past a line */
-#define ROUNDS 3
 
 struct corpus {
     char *text;                         /* the file, PAD zero bytes after */
@@ -37,6 +37,7 @@ typedef int op_fn(void *arg, size_t i);
 struct bench {
     struct corpus c;
     double seconds;
+    int rounds;
     struct eslogger_parser *parser;
     struct record_encoder *enc;
     struct synthetic_gen *gen;
@@ -94,7 +95,7 @@ load(struct corpus *c, const char *path, size_t want_bytes)
     return c->n > 0 ? 0 : -1;
 }
 
-/* Best of ROUNDS of ns per call: op on the picked line again and again
+/* Best of b->rounds of ns per call: op on the picked line again and again
  * (i = -1), or op over i = 0 .. n-1 in passes. */
 static double
 measure(struct bench *b, op_fn *op, void *arg, size_t n)
@@ -102,14 +103,14 @@ measure(struct bench *b, op_fn *op, void *arg, size_t n)
     double best = 1e30, t0, dt;
     size_t calls;
 
-    for (int round = 0; round < ROUNDS; round++) {
+    for (int round = 0; round < b->rounds; round++) {
         calls = 0;
         t0 = now_s();
         do {
             for (size_t i = 0; i < (n != 0 ? n : 256); i++, calls++)
                 if (op(arg, n != 0 ? i : (size_t)-1) != 0)
                     return -1.0;
-        } while ((dt = now_s() - t0) < b->seconds / ROUNDS);
+        } while ((dt = now_s() - t0) < b->seconds / b->rounds);
         if (dt * 1e9 / (double)calls < best)
             best = dt * 1e9 / (double)calls;
     }
@@ -274,14 +275,18 @@ setup(struct bench *b, int argc, char **argv)
     struct record_limits lim = { 65536, 1024, false };
     size_t want = 2400;
 
-    b->seconds = 0.5;
+    b->seconds = 1.0;
+    b->rounds = 5;
     for (int i = 2; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--seconds") == 0)
             b->seconds = strtod(argv[i + 1], NULL);
+        else if (strcmp(argv[i], "--rounds") == 0)
+            b->rounds = (int)strtol(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--line-bytes") == 0)
             want = strtoul(argv[i + 1], NULL, 10);
     }
-    if (b->seconds <= 0 || load(&b->c, argv[1], want) != 0) {
+    if (b->seconds <= 0 || b->rounds < 1 ||
+        load(&b->c, argv[1], want) != 0) {
         fprintf(stderr, "bench_convert: cannot read the corpus %s\n",
                 argv[1]);
         return -1;
@@ -301,7 +306,7 @@ main(int argc, char **argv)
 
     if (argc < 2 || argc % 2 != 0) {
         fprintf(stderr, "usage: estel_bench_convert CORPUS [--seconds S] "
-                "[--line-bytes N]\n");
+                "[--rounds R] [--line-bytes N]\n");
         return 2;
     }
     if (setup(&b, argc, argv) != 0)
@@ -309,7 +314,7 @@ main(int argc, char **argv)
     printf("corpus: %zu lines, %zu bytes, mean %.0f B; single line: #%zu, "
            "%zu B; best of %d rounds\n\n", b.c.n, b.c.bytes,
            (double)b.c.bytes / (double)b.c.n, b.c.pick + 1,
-           b.c.len[b.c.pick], ROUNDS);
+           b.c.len[b.c.pick], b.rounds);
     printf("| conversion | ns, %zu B line | ns/line, corpus | MB/s of JSON, "
            "corpus | lines/s, corpus |\n|---|---:|---:|---:|---:|\n",
            b.c.len[b.c.pick]);

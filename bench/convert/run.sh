@@ -3,7 +3,7 @@
 # as a markdown table (README.md explains the rows).  Builds nothing: give
 # the bench binary, built with -DESTEL_BENCH=ON (the default).
 #
-#   bench/convert/run.sh [-n LINES] [-s SECONDS] [BENCH_BINARY]
+#   bench/convert/run.sh [-n LINES] [-s SECONDS] [-r ROUNDS] [BENCH_BINARY]
 #
 # BENCH_BINARY defaults to $ESTEL_BUILD/bench/convert/estel_bench_convert
 # (ESTEL_BUILD defaults to ./build).  The corpus is made with the peer
@@ -14,12 +14,15 @@
 set -euo pipefail
 
 lines=20000
-seconds=0.5
-while getopts n:s: opt; do
+seconds=1
+rounds=5
+while getopts n:s:r: opt; do
     case $opt in
     n) lines=$OPTARG ;;
     s) seconds=$OPTARG ;;
-    *) echo "usage: $0 [-n LINES] [-s SECONDS] [BENCH_BINARY]" >&2; exit 2 ;;
+    r) rounds=$OPTARG ;;
+    *) echo "usage: $0 [-n LINES] [-s SECONDS] [-r ROUNDS] [BENCH_BINARY]" >&2
+       exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -43,7 +46,7 @@ echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 |
 echo "- corpus: gen_corpus.py $lines --seed 1 ($(grep -m1 'mean line' \
     "$tmp/gen.txt" | sed 's/^ *//'))"
 echo
-"$bin" "$tmp/corpus.ndjson" --seconds "$seconds"
+"$bin" "$tmp/corpus.ndjson" --seconds "$seconds" --rounds "$rounds"
 "$py" - "$tmp/corpus.ndjson" <<'PYEOF'
 import json, sys, time
 try:
@@ -52,12 +55,12 @@ except ImportError:
     sys.exit(0)
 lines = open(sys.argv[1], "rb").read().splitlines()[:5000]
 best = None
-for _ in range(3):
+for _ in range(5):
     t = time.perf_counter()
     for l in lines:
         msgpack.packb(json.loads(l))
     dt = (time.perf_counter() - t) / len(lines)
     best = dt if best is None or dt < best else best
 print("\nBaseline: /usr/bin/python3 json.loads + msgpack.packb: %.1f us/line "
-      "(best of 3 over %d lines)." % (best * 1e6, len(lines)))
+      "(best of 5 over %d lines)." % (best * 1e6, len(lines)))
 PYEOF

@@ -60,7 +60,7 @@ __wrap_estel_fsync_file(int fd, bool full)
     return __real_estel_fsync_file(fd, full);
 }
 
-/* ---- fixtures ------------------------------------------------------------- */
+/* ---- fixtures ------------------------------------------------------------ */
 
 struct fx {
     char dir[64];
@@ -132,7 +132,7 @@ slurp(struct fx *f, const char *name)
     return buf;
 }
 
-/* ---- output files --------------------------------------------------------- */
+/* ---- output files -------------------------------------------------------- */
 
 static void
 test_ingest_out_rotates_by_size(void **state)
@@ -265,7 +265,7 @@ test_ingest_out_recovers_crashed_part(void **state)
     ingest_out_close(&o);
 }
 
-/* ---- dedupe ------------------------------------------------------------------ */
+/* ---- dedupe -------------------------------------------------------------- */
 
 static void
 test_ingest_dedupe_remembers_across_restarts(void **state)

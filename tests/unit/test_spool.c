@@ -694,6 +694,7 @@ struct seen {
     int ok, bad;
     uint64_t last_first;
     bool ordered;
+    int stop_after;
 };
 
 static enum estel_rc
@@ -711,7 +712,7 @@ visit(void *ctx, const struct spool_batch_info *info, enum estel_rc check,
         s->ordered = false;
     s->last_first = info->first_seq;
     s->ok++;
-    return ESTEL_OK;
+    return s->ok == s->stop_after ? ESTEL_E_FULL : ESTEL_OK;
 }
 
 static void
@@ -720,7 +721,7 @@ test_spool_foreach(void **state)
     char *dir = newdir(), n[SPOOL_NAME_MAX];
     struct spool_config c;
     struct spool *sp = NULL;
-    struct seen s = { 0, 0, 0, true };
+    struct seen s = { 0, 0, 0, true, 0 };
 
     (void)state;
     cfg_init(&c, dir);
@@ -742,6 +743,24 @@ test_spool_foreach(void **state)
     assert_true(s.ordered);
     spool_close(&sp);
     assert_int_equal(count_files(dir, "ready"), 3);     /* untouched */
+    /* the agent's own spool walks its index in pages; a visitor stops it */
+    for (uint64_t i = 0; i < 150; i++)
+        plant(dir, "ready", 1000 + i * 10, 10, 1, NULL);
+    c.inspect = false;
+    assert_int_equal(spool_open(&sp, &c, NULL), ESTEL_OK);
+    memset(&s, 0, sizeof(s));
+    s.ordered = true;
+    s.stop_after = 100;
+    assert_int_equal(spool_foreach(sp, false, visit, &s, NULL),
+                     ESTEL_E_FULL);
+    assert_int_equal(s.ok, 100);
+    assert_true(s.ordered);
+    memset(&s, 0, sizeof(s));
+    s.ordered = true;
+    assert_int_equal(spool_foreach(sp, false, visit, &s, NULL), ESTEL_OK);
+    assert_int_equal(s.ok, 153);
+    assert_true(s.ordered);
+    spool_close(&sp);
     free(dir);
 }
 

@@ -16,6 +16,9 @@
 #                                request_length request_time upstream_status
 #                                "client DN" idempotency_key connection
 #   front_down NAME
+#   Knobs: PROOF_SAN (extra server SANs for pki_make, e.g. IP:10.1.2.3),
+#   INGEST_WRAP / FRONT_WRAP (a command prefix, e.g. "ip netns exec NS"),
+#   FRONT_LISTEN (the front's address; default 127.0.0.1), INGEST_OUT.
 #   bg NAME CMD...               run CMD in the background, pid -> $BGPID
 #                                (stopped at exit), output $T/NAME.log
 #   wait_for SECONDS CMD...      poll until CMD succeeds
@@ -49,7 +52,8 @@ proof_init() {
   trap _proof_cleanup EXIT
   trap 'exit 130' INT TERM
   PKI=$T/pki
-  pki_make "$PKI" host-0001 >/dev/null 2>&1 || die "pki_make failed"
+  # shellcheck disable=SC2086
+  pki_make "$PKI" host-0001 ${PROOF_SAN:-} >/dev/null 2>&1 || die "pki_make failed"
 }
 
 _proof_cleanup() {
@@ -132,11 +136,14 @@ ingest_up() {
   mkdir -p "$T/$name"
   touch "$T/$name/ingest.log"
   before=$(wc -l < "$T/$name/ingest.log")
-  "$ESTEL" ingest --listen "$listen" --out "${INGEST_OUT:-$T/$name/out}" "$@" \
-    2>> "$T/$name/ingest.log" &
-  IPID=$!
+  rm -f "$T/$name/pid"
+  # a subshell reaps it, so a SIGKILL is not reported on this shell's stderr
+  ( ${INGEST_WRAP:-} "$ESTEL" ingest --listen "$listen" --out "${INGEST_OUT:-$T/$name/out}" "$@" \
+      2>> "$T/$name/ingest.log" &
+    echo $! > "$T/$name/pid"; wait $! ) 2>/dev/null &
+  for i in $(seq 100); do [ -s "$T/$name/pid" ] && break; sleep 0.01; done
+  IPID=$(cat "$T/$name/pid")
   PIDS+=("$IPID")
-  echo "$IPID" > "$T/$name/pid"
   IPORT=""
   for i in $(seq 200); do
     IPORT=$(tail -n +"$((before + 1))" "$T/$name/ingest.log" |
@@ -154,7 +161,6 @@ ingest_down() {
   pid=$(cat "$T/$name/pid" 2>/dev/null) || return 0
   kill "-$sig" "$pid" 2>/dev/null || true
   for i in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-  wait "$pid" 2>/dev/null || true
   rm -f "$T/$name/pid"
 }
 
@@ -164,7 +170,7 @@ front_up() {
   mkdir -p "$dir/tmp"
   : > "$dir/error.log"; touch "$dir/access.log"
   sed -e "s#server unix:/run/estel/ingest.sock;#server $upstream;#" \
-      -e "s#listen 443 ssl http2;#listen 127.0.0.1:$port ssl http2;#" \
+      -e "s#listen 443 ssl http2;#listen ${FRONT_LISTEN:-127.0.0.1}:$port ssl http2;#" \
       -e "/listen \[::\]:443/d" \
       -e "s#/etc/estel/ingest/server.pem#$PKI/server.pem#" \
       -e "s#/etc/estel/ingest/server.key#$PKI/server.key#" \
@@ -204,7 +210,7 @@ CONF
     fi
     sleep 0.05
   done
-  FRONT_URL="https://127.0.0.1:$port/v1/batches"
+  FRONT_URL="https://${FRONT_LISTEN:-127.0.0.1}:$port/v1/batches"
 }
 
 _front_stop() {
