@@ -254,6 +254,15 @@ ingest_decoder_destroy(struct ingest_decoder **dp)
 }
 
 void
+ingest_decoder_trim(struct ingest_decoder *d, size_t keep_bytes)
+{
+    if (d->raw.cap > keep_bytes)
+        buf_free(&d->raw);
+    if (d->out.cap > keep_bytes)
+        buf_free(&d->out);
+}
+
+void
 ingest_decoder_set_timing(struct ingest_decoder *d, bool on)
 {
     d->timing = on;

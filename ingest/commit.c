@@ -45,6 +45,7 @@ struct committer {
     pthread_cond_t done;            /* workers wait here */
     struct job *head, *tail;
     bool stopping;
+    bool tick;                      /* ingest_tick(): time for housekeeping */
     pthread_t thread;
     struct ingest_out *out;
     struct ingest_dedupe *dd;
@@ -218,10 +219,13 @@ run(void *arg)
     for (;;) {
         struct job *list;
 
-        while (c->head == NULL && !c->stopping)
+        /* wake for work, a tick, or after a second: housekeeping must
+         * run even when ticks keep interrupting the wait */
+        while (c->head == NULL && !c->stopping && !c->tick)
             if (estel_cond_timedwait_ms(&c->wake, &c->mu, 1000) ==
                 ETIMEDOUT)
                 break;
+        c->tick = false;
         list = c->head;
         c->head = c->tail = NULL;
         if (list == NULL && c->stopping)
@@ -303,6 +307,7 @@ void
 committer_wake(struct committer *c)
 {
     pthread_mutex_lock(&c->mu);
+    c->tick = true;
     pthread_cond_signal(&c->wake);
     pthread_mutex_unlock(&c->mu);
 }

@@ -161,6 +161,10 @@ enum estel_rc ingest_decoder_create(struct ingest_decoder **out,
                                     uint64_t max_batch_bytes,
                                     struct estel_err *err);
 void ingest_decoder_destroy(struct ingest_decoder **d);
+/* Free buffers that grew past keep_bytes (one huge batch must not pin
+ * its memory for the life of the server).  The lines of the last result
+ * are gone afterwards. */
+void ingest_decoder_trim(struct ingest_decoder *d, size_t keep_bytes);
 /* Time the decompress / verify / map phases into the result (bench). */
 void ingest_decoder_set_timing(struct ingest_decoder *d, bool on);
 

@@ -12,10 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define room jw_room
-#define put jw_put
-#define putc1 jw_putc
-
 /* Decimal digits of v into the end of tmp[20]; returns the start. */
 static char *
 u64_digits(uint64_t v, char *end)
@@ -50,18 +46,18 @@ put_u64(struct jw *w, uint64_t v)
     char tmp[24], *end = tmp + sizeof(tmp), *p;
 
     if (v < 10) {                   /* flags, counts, booleans as ints */
-        putc1(w, (char)('0' + v));
+        jw_putc(w, (char)('0' + v));
         return;
     }
     p = u64_digits(v, end);
-    put(w, p, (size_t)(end - p));
+    jw_put(w, p, (size_t)(end - p));
 }
 
 static void
 put_i64(struct jw *w, int64_t v)
 {
     if (v < 0) {
-        putc1(w, '-');
+        jw_putc(w, '-');
         put_u64(w, (uint64_t)0 - (uint64_t)v);
     } else {
         put_u64(w, (uint64_t)v);
@@ -76,8 +72,8 @@ jw_begin(struct jw *w, struct estel_buf *b)
     w->first[0] = true;
     w->mark[0] = b->len;
     w->rc = ESTEL_OK;
-    if (room(w, 1))
-        putc1(w, '{');
+    if (jw_room(w, 1))
+        jw_putc(w, '{');
 }
 
 enum estel_rc
@@ -85,8 +81,8 @@ jw_end(struct jw *w)
 {
     if (w->depth != 0 && w->rc == ESTEL_OK)
         w->rc = ESTEL_E_CORRUPT;        /* a mapper bug: unbalanced */
-    if (room(w, 1))
-        putc1(w, '}');
+    if (jw_room(w, 1))
+        jw_putc(w, '}');
     if (w->rc != ESTEL_OK)
         w->b->len = w->mark[0];
     return w->rc;
@@ -104,9 +100,9 @@ jw_open_n(struct jw *w, const char *key, size_t len, char c)
         return;
     }
     jw_key(w, key, len);
-    if (!room(w, 1))
+    if (!jw_room(w, 1))
         return;
-    putc1(w, c);
+    jw_putc(w, c);
     w->depth++;
     w->first[w->depth] = true;
     /* remember how to take the key back if the object stays empty; the
@@ -127,8 +123,8 @@ close_any(struct jw *w, char c)
         return;
     }
     w->depth--;
-    if (room(w, 1))
-        putc1(w, c);
+    if (jw_room(w, 1))
+        jw_putc(w, c);
 }
 
 void
@@ -251,11 +247,11 @@ void
 jw_str(struct jw *w, const char *s, size_t n)
 {
     /* worst case: 6 bytes out per byte in */
-    if (n > (SIZE_MAX - 2) / 6 || !room(w, n * 6 + 2))
+    if (n > (SIZE_MAX - 2) / 6 || !jw_room(w, n * 6 + 2))
         return;
-    putc1(w, '"');
+    jw_putc(w, '"');
     put_escaped(w, s, n);
-    putc1(w, '"');
+    jw_putc(w, '"');
 }
 
 void
@@ -264,61 +260,61 @@ jw_joined(struct jw *w, const struct mp_obj *array)
     const struct mp_obj *e = mp_first(array);
     bool first = true;
 
-    if (!room(w, 2))
+    if (!jw_room(w, 2))
         return;
-    putc1(w, '"');
+    jw_putc(w, '"');
     for (uint32_t i = 0; i < array->v.n; i++, e = mp_next(e)) {
         if (e->type != MP_STR)
             continue;
-        if (e->v.s.n > (SIZE_MAX - 4) / 6 || !room(w, e->v.s.n * 6 + 2))
+        if (e->v.s.n > (SIZE_MAX - 4) / 6 || !jw_room(w, e->v.s.n * 6 + 2))
             return;
         if (!first)
-            putc1(w, ' ');
+            jw_putc(w, ' ');
         first = false;
         put_escaped(w, e->v.s.p, e->v.s.n);
     }
-    putc1(w, '"');
+    jw_putc(w, '"');
 }
 
 void
 jw_u64(struct jw *w, uint64_t v)
 {
-    if (room(w, 24))
+    if (jw_room(w, 24))
         put_u64(w, v);
 }
 
 void
 jw_i64(struct jw *w, int64_t v)
 {
-    if (room(w, 24))
+    if (jw_room(w, 24))
         put_i64(w, v);
 }
 
 void
 jw_bool(struct jw *w, bool v)
 {
-    if (room(w, 5))
-        put(w, v ? "true" : "false", v ? 4 : 5);
+    if (jw_room(w, 5))
+        jw_put(w, v ? "true" : "false", v ? 4 : 5);
 }
 
 void
 jw_u64_str(struct jw *w, uint64_t v)
 {
-    if (!room(w, 26))
+    if (!jw_room(w, 26))
         return;
-    putc1(w, '"');
+    jw_putc(w, '"');
     put_u64(w, v);
-    putc1(w, '"');
+    jw_putc(w, '"');
 }
 
 void
 jw_i64_str(struct jw *w, int64_t v)
 {
-    if (!room(w, 26))
+    if (!jw_room(w, 26))
         return;
-    putc1(w, '"');
+    jw_putc(w, '"');
     put_i64(w, v);
-    putc1(w, '"');
+    jw_putc(w, '"');
 }
 
 void
@@ -398,17 +394,17 @@ jw_time(struct jw *w, int64_t ns)
         frac /= 10;
     }
     t[29] = 'Z';
-    if (!room(w, 32))
+    if (!jw_room(w, 32))
         return;
-    putc1(w, '"');
-    put(w, t, 30);
-    putc1(w, '"');
+    jw_putc(w, '"');
+    jw_put(w, t, 30);
+    jw_putc(w, '"');
 }
 
 static void
 put_int(struct jw *w, const struct mp_obj *o)
 {
-    if (!room(w, 24))
+    if (!jw_room(w, 24))
         return;
     if (o->type == MP_INT)
         put_i64(w, o->v.i);
@@ -428,14 +424,14 @@ put_hex(struct jw *w, const char *s, size_t n)
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
 
-    if (n > (SIZE_MAX - 2) / 2 || !room(w, 2 * n + 2))
+    if (n > (SIZE_MAX - 2) / 2 || !jw_room(w, 2 * n + 2))
         return;
-    putc1(w, '"');
+    jw_putc(w, '"');
     for (size_t i = 0; i < n; i++) {
-        putc1(w, hex[p[i] >> 4]);
-        putc1(w, hex[p[i] & 15]);
+        jw_putc(w, hex[p[i] >> 4]);
+        jw_putc(w, hex[p[i] & 15]);
     }
-    putc1(w, '"');
+    jw_putc(w, '"');
 }
 
 static void put_mp(struct jw *w, const struct mp_obj *o, int depth);
@@ -466,26 +462,26 @@ put_container(struct jw *w, const struct mp_obj *o, int depth)
     const struct mp_obj *c = mp_first(o);
     bool map = o->type == MP_MAP;
 
-    if (!room(w, 1))
+    if (!jw_room(w, 1))
         return;
-    putc1(w, map ? '{' : '[');
+    jw_putc(w, map ? '{' : '[');
     for (uint32_t i = 0; i < o->v.n && jw_ok(w); i++) {
-        if (i > 0 && room(w, 1))
-            putc1(w, ',');
+        if (i > 0 && jw_room(w, 1))
+            jw_putc(w, ',');
         if (map) {
             if (c->type == MP_STR)
                 jw_str(w, c->v.s.p, c->v.s.n);
             else
                 put_key_quoted(w, c, depth);
-            if (room(w, 1))
-                putc1(w, ':');
+            if (jw_room(w, 1))
+                jw_putc(w, ':');
             c = mp_next(c);
         }
         put_mp(w, c, depth + 1);
         c = mp_next(c);
     }
-    if (room(w, 1))
-        putc1(w, map ? '}' : ']');
+    if (jw_room(w, 1))
+        jw_putc(w, map ? '}' : ']');
 }
 
 static void
@@ -498,12 +494,12 @@ put_mp(struct jw *w, const struct mp_obj *o, int depth)
     }
     switch (o->type) {
     case MP_NIL:
-        if (room(w, 4))
-            put(w, "null", 4);
+        if (jw_room(w, 4))
+            jw_put(w, "null", 4);
         break;
     case MP_BOOL:
-        if (room(w, 5))
-            put(w, o->v.b ? "true" : "false", o->v.b ? 4 : 5);
+        if (jw_room(w, 5))
+            jw_put(w, o->v.b ? "true" : "false", o->v.b ? 4 : 5);
         break;
     case MP_UINT:
     case MP_INT:
@@ -514,13 +510,13 @@ put_mp(struct jw *w, const struct mp_obj *o, int depth)
         int n;
 
         if (o->v.f != o->v.f || o->v.f - o->v.f != 0) {   /* NaN, inf */
-            if (room(w, 4))
-                put(w, "null", 4);
+            if (jw_room(w, 4))
+                jw_put(w, "null", 4);
             break;
         }
         n = snprintf(tmp, sizeof(tmp), "%.17g", o->v.f);
-        if (n > 0 && (size_t)n < sizeof(tmp) && room(w, (size_t)n))
-            put(w, tmp, (size_t)n);
+        if (n > 0 && (size_t)n < sizeof(tmp) && jw_room(w, (size_t)n))
+            jw_put(w, tmp, (size_t)n);
         break;
     }
     case MP_STR:
@@ -540,10 +536,10 @@ put_mp(struct jw *w, const struct mp_obj *o, int depth)
 static void
 elem_sep(struct jw *w)
 {
-    if (!room(w, 1))
+    if (!jw_room(w, 1))
         return;
     if (!w->first[w->depth])
-        putc1(w, ',');
+        jw_putc(w, ',');
     w->first[w->depth] = false;
 }
 
@@ -575,6 +571,6 @@ jw_key_mp(struct jw *w, const struct mp_obj *k)
         jw_str(w, k->v.s.p, k->v.s.n);
     else
         put_key_quoted(w, k, 0);
-    if (room(w, 1))
-        putc1(w, ':');
+    if (jw_room(w, 1))
+        jw_putc(w, ':');
 }

@@ -13,6 +13,12 @@
  *               (commit.c) writes, fsyncs and dedupes; the answer is 200,
  *               409 or 503 (Retry-After)
  * Status codes are docs/protocol.md's; every error body is one line.
+ *
+ * Memory is bounded by the configuration: a body of at most
+ * IngestMaxBodyBytes per connection being received, and per decoder (one
+ * per busy worker thread) the decompressed batch (IngestMaxBatchBytes)
+ * and its JSON (at most 8 times that, else 413); buffers past 16 MiB are
+ * freed after each request.
  */
 #include "ingest/ingest_int.h"
 #include "common/log.h"
@@ -31,6 +37,9 @@
 
 #define POOL_MAX 64
 #define BATCH_PATH "/v1/batches"
+/* a decoder keeps buffers up to this between requests (agents' batches
+ * are ~1 MiB decompressed, ~3 MiB as JSON) */
+#define DECODER_KEEP_BYTES ((size_t)16 << 20)
 
 struct ingest {
     struct ingest_config cfg;
@@ -138,6 +147,7 @@ decoder_take(struct ingest *in)
 static void
 decoder_give(struct ingest *in, struct ingest_decoder *d)
 {
+    ingest_decoder_trim(d, DECODER_KEEP_BYTES);
     pthread_mutex_lock(&in->pool_mu);
     if (in->npool < POOL_MAX) {
         in->pool[in->npool++] = d;

@@ -61,6 +61,7 @@ struct batcher {
     uint64_t first_seq;
     uint64_t last_seq;
     int64_t opened_ns;
+    struct spool_record_gap lost;       /* what its gap records report */
     uint64_t gen;                       /* of the open batch */
     uint64_t ratio_raw, ratio_frame;    /* last batch, for estimates */
     /* evicted, deleted once the batch with their gap record is on disk */
@@ -106,9 +107,11 @@ set_state(struct batcher *b, enum estel_rc rc, const char *msg)
 static void
 add_record(struct batcher *b, const uint8_t *rec, size_t len)
 {
+    struct spool_record_gap g;
     uint64_t seq;
+    bool is_gap;
 
-    if (!spool_record_seq(rec, len, &seq)) {
+    if (!spool_record_head(rec, len, &seq, &is_gap)) {
         atomic_fetch_add(&b->sp->stats.records_rejected, 1);
         if (!b->rejected_logged)
             log_warnx("spool: a %zu-byte record is not a msgpack map with "
@@ -120,6 +123,13 @@ add_record(struct batcher *b, const uint8_t *rec, size_t len)
     if (buf_append(&b->raw, rec, len) != ESTEL_OK) {
         atomic_fetch_add(&b->sp->stats.records_rejected, 1);
         return;
+    }
+    if (is_gap && spool_record_gap(rec, len, &g) && g.records != 0) {
+        if (b->lost.records == 0 || g.first_seq < b->lost.first_seq)
+            b->lost.first_seq = g.first_seq;
+        if (b->lost.records == 0 || g.last_seq > b->lost.last_seq)
+            b->lost.last_seq = g.last_seq;
+        b->lost.records += g.records;
     }
     if (b->nrec++ == 0) {
         b->first_seq = b->last_seq = seq;
@@ -235,6 +245,9 @@ write_file(struct batcher *b, const struct sealed *s, struct estel_err *err)
     e.created_ns = s->h.created_ns;
     e.file_bytes = sizeof(s->hdr) + s->frame.len;
     e.records = s->h.record_count;
+    e.lost_first_seq = s->h.lost_first_seq;
+    e.lost_last_seq = s->h.lost_last_seq;
+    e.lost_records = s->h.lost_records;
     atomic_fetch_add(&sp->stats.batches_written, 1);
     atomic_fetch_add(&sp->stats.records_written, s->h.record_count);
     atomic_fetch_add(&sp->stats.bytes_written, e.file_bytes);
@@ -334,6 +347,9 @@ compress(struct batcher *b, struct sealed *s, struct estel_err *err)
     s->h.created_ns = estel_now_realtime_ns();
     memcpy(s->h.host_id, b->sp->host_id, sizeof(s->h.host_id));
     memcpy(s->h.boot_id, b->sp->boot_id, sizeof(s->h.boot_id));
+    s->h.lost_first_seq = b->lost.first_seq;
+    s->h.lost_last_seq = b->lost.last_seq;
+    s->h.lost_records = b->lost.records;
     buf_clear(&s->frame);
     if (buf_reserve(&s->frame, bound) != ESTEL_OK)
         return estel_fail(err, ESTEL_E_NOMEM, "spool: no memory for a "
@@ -368,6 +384,13 @@ lose(struct batcher *b, const struct sealed *s, const char *reason)
     struct spool_gap again[SPOOL_GAPS_MAX];
     size_t n = 0;
 
+    if (s->h.lost_records != 0) {   /* and what its gap records said */
+        if (s->h.lost_first_seq < g.first_seq)
+            g.first_seq = s->h.lost_first_seq;
+        if (s->h.lost_last_seq > g.last_seq)
+            g.last_seq = s->h.lost_last_seq;
+        g.records += s->h.lost_records;
+    }
     atomic_fetch_add(&b->sp->stats.batches_dropped, 1);
     atomic_fetch_add(&b->sp->stats.records_dropped, s->h.record_count);
     report_gaps(b, &g, 1);
@@ -453,6 +476,7 @@ reset_open(struct batcher *b)
 {
     buf_clear(&b->raw);
     b->nrec = 0;
+    memset(&b->lost, 0, sizeof(b->lost));
 }
 
 /*

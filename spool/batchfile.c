@@ -34,6 +34,9 @@
 #define OFF_FRAMEXXH 72
 #define OFF_HOST 80
 #define OFF_BOOT 152
+#define OFF_LOSTFIRST 224
+#define OFF_LOSTLAST 232
+#define OFF_LOSTRECS 240
 #define OFF_HDRXXH 248
 #define OUT_CHUNK ((size_t)64 * 1024)
 /* Our frames are compressed in one shot with levels <= 19 (window <=
@@ -117,6 +120,9 @@ batchfile_header_build(uint8_t out[BATCHFILE_HEADER_BYTES],
     put64(out + OFF_FRAMEXXH, h->frame_xxh3);
     put_id(out + OFF_HOST, h->host_id);
     put_id(out + OFF_BOOT, h->boot_id);
+    put64(out + OFF_LOSTFIRST, h->lost_first_seq);
+    put64(out + OFF_LOSTLAST, h->lost_last_seq);
+    put64(out + OFF_LOSTRECS, h->lost_records);
     put64(out + OFF_HDRXXH, XXH3_64bits(out, OFF_HDRXXH));
 }
 
@@ -154,6 +160,10 @@ check_values(const struct batchfile_hdr *h, struct estel_err *err)
         return estel_fail(err, ESTEL_E_CORRUPT, "header: uncompressed size "
                           "%" PRIu64 " is out of range 1..%" PRIu64,
                           h->raw_bytes, BATCHFILE_RAW_MAX);
+    if (h->lost_records != 0 && h->lost_first_seq > h->lost_last_seq)
+        return estel_fail(err, ESTEL_E_CORRUPT, "header: reported losses "
+                          "%" PRIu64 "-%" PRIu64 " are backwards",
+                          h->lost_first_seq, h->lost_last_seq);
     if (h->record_count > h->raw_bytes)
         return estel_fail(err, ESTEL_E_CORRUPT, "header: %" PRIu32
                           " records cannot fit in %" PRIu64 " bytes",
@@ -208,6 +218,9 @@ batchfile_header_parse(const uint8_t *buf, size_t len,
     h->created_ns = (int64_t)get64(buf + OFF_CREATED);
     h->records_xxh3 = get64(buf + OFF_RECXXH);
     h->frame_xxh3 = get64(buf + OFF_FRAMEXXH);
+    h->lost_first_seq = get64(buf + OFF_LOSTFIRST);
+    h->lost_last_seq = get64(buf + OFF_LOSTLAST);
+    h->lost_records = get64(buf + OFF_LOSTRECS);
     if ((rc = get_id(buf + OFF_HOST, h->host_id, "host id", err)) !=
         ESTEL_OK ||
         (rc = get_id(buf + OFF_BOOT, h->boot_id, "boot id", err)) != ESTEL_OK)

@@ -25,12 +25,17 @@
  *  |  81 | 71 | host id, ASCII, zero padded                          |
  *  | 152 |  1 | boot id length (0..71)                               |
  *  | 153 | 71 | boot id, ASCII, zero padded                          |
- *  | 224 | 24 | reserved (zero when written, ignored when read)      |
+ *  | 224 |  8 | lowest sequence the batch's gap records report lost  |
+ *  | 232 |  8 | highest sequence they report lost                    |
+ *  | 240 |  8 | records they report lost (0: no gap record inside)   |
  *  | 248 |  8 | XXH3-64 of bytes 0..247 (header checksum)            |
  *  +-----+----+------------------------------------------------------+
  *  | 256 |  n | one zstd frame: content size set, content checksum  |
  *  |     |    | on (XXH64 of the content, checked by libzstd)        |
  *  +-----+----+------------------------------------------------------+
+ *
+ * Bytes 224..247 let the spool evict a batch without losing the loss
+ * reports it carries: evicting it reports its own records and these.
  *
  * Three independent checks: the header checksum (cheap, done by every
  * listing), the frame hash (catches on-disk damage without
@@ -77,6 +82,9 @@ struct batchfile_hdr {
     uint64_t frame_xxh3;
     char host_id[BATCHFILE_ID_MAX + 1];
     char boot_id[BATCHFILE_ID_MAX + 1];
+    uint64_t lost_first_seq;            /* what its gap records report */
+    uint64_t lost_last_seq;
+    uint64_t lost_records;
 };
 
 /* Serialise h into out (fills the header checksum; ids are truncated to

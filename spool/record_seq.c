@@ -8,7 +8,7 @@
  * keys at fixed shapes; anything else falls back to a bounds-checked scan
  * of the top-level map that skips values it does not care about.
  */
-#include "spool/spool.h"
+#include "spool/spool_int.h"
 
 #include <string.h>
 
@@ -181,29 +181,38 @@ skip(struct cur *c, int depth)
     return true;
 }
 
+/* Scan the top-level map for "cs" (and "ev"); the order is free. */
 static bool
-slow_seq(const uint8_t *rec, size_t len, uint64_t *seq)
+slow_head(const uint8_t *rec, size_t len, uint64_t *seq, bool *is_gap)
 {
     struct cur c = { rec, rec + len };
-    bool is_map;
+    bool is_map, have_seq = false;
     uint64_t pairs;
 
+    *is_gap = false;
     if (!read_container(&c, &is_map, &pairs) || !is_map)
         return false;
     for (uint64_t i = 0; i < pairs; i++) {
-        const uint8_t *k;
-        size_t klen;
+        const uint8_t *k, *v;
+        size_t klen, vlen;
 
         if (!read_str(&c, &k, &klen)) {
             if (!skip(&c, 1))
                 return false;
         } else if (klen == 2 && memcmp(k, "cs", 2) == 0) {
-            return read_uint(&c, seq);
+            if (!read_uint(&c, seq))
+                return false;
+            have_seq = true;
+            continue;
+        } else if (klen == 2 && memcmp(k, "ev", 2) == 0 &&
+                   read_str(&c, &v, &vlen)) {
+            *is_gap = vlen == 3 && memcmp(v, "gap", 3) == 0;
+            continue;
         }
         if (!skip(&c, 1))
             return false;
     }
-    return false;
+    return have_seq;
 }
 
 static bool
@@ -217,7 +226,8 @@ key_is(struct cur *c, const char *k, size_t klen)
 }
 
 bool
-spool_record_seq(const uint8_t *rec, size_t len, uint64_t *seq)
+spool_record_head(const uint8_t *rec, size_t len, uint64_t *seq,
+                  bool *is_gap)
 {
     struct cur c = { rec, rec + len };
     const uint8_t *s;
@@ -228,7 +238,71 @@ spool_record_seq(const uint8_t *rec, size_t len, uint64_t *seq)
     if (read_container(&c, &is_map, &pairs) && is_map && pairs >= 3 &&
         key_is(&c, "v", 1) && read_uint(&c, &v) &&
         key_is(&c, "ev", 2) && read_str(&c, &s, &slen) &&
-        key_is(&c, "cs", 2) && read_uint(&c, seq))
+        key_is(&c, "cs", 2) && read_uint(&c, seq)) {
+        *is_gap = slen == 3 && memcmp(s, "gap", 3) == 0;
         return true;
-    return slow_seq(rec, len, seq);
+    }
+    return slow_head(rec, len, seq, is_gap);
+}
+
+bool
+spool_record_seq(const uint8_t *rec, size_t len, uint64_t *seq)
+{
+    bool is_gap;
+
+    return spool_record_head(rec, len, seq, &is_gap);
+}
+
+/* In the map at c: the unsigned values of first_seq, last_seq, count. */
+static bool
+read_gap_fields(struct cur *c, struct spool_record_gap *g)
+{
+    static const char *const names[] = { "first_seq", "last_seq", "count" };
+    uint64_t *dst[3] = { &g->first_seq, &g->last_seq, &g->records };
+    unsigned found = 0;
+    bool is_map;
+    uint64_t pairs;
+
+    if (!read_container(c, &is_map, &pairs) || !is_map)
+        return false;
+    for (uint64_t i = 0; i < pairs; i++) {
+        const uint8_t *k;
+        size_t klen;
+        int which = -1;
+
+        if (!read_str(c, &k, &klen))
+            return false;
+        for (int j = 0; j < 3; j++)
+            if (klen == strlen(names[j]) && memcmp(k, names[j], klen) == 0)
+                which = j;
+        if (which >= 0 && read_uint(c, dst[which]))
+            found |= 1u << which;
+        else if (!skip(c, 1))
+            return false;
+    }
+    return found == 7 && g->first_seq <= g->last_seq;
+}
+
+bool
+spool_record_gap(const uint8_t *rec, size_t len, struct spool_record_gap *g)
+{
+    struct cur c = { rec, rec + len };
+    uint64_t seq, pairs;
+    bool is_gap, is_map;
+
+    if (!spool_record_head(rec, len, &seq, &is_gap) || !is_gap ||
+        !read_container(&c, &is_map, &pairs) || !is_map)
+        return false;
+    for (uint64_t i = 0; i < pairs; i++) {
+        const uint8_t *k;
+        size_t klen;
+
+        if (!read_str(&c, &k, &klen))
+            return false;
+        if (klen == 1 && k[0] == 'e')
+            return read_gap_fields(&c, g);
+        if (!skip(&c, 1))
+            return false;
+    }
+    return false;
 }

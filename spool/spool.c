@@ -317,9 +317,9 @@ pick_victim(struct spool *sp, uint64_t target_bytes, int64_t min_created_ns,
     return false;
 }
 
-/* A batch scanned at startup: its record count is in the header. */
-static uint32_t
-read_count(struct spool *sp, const char *name)
+/* A batch scanned at startup: its counts are in the header. */
+static bool
+read_counts(struct spool *sp, const char *name, struct ready_ent *e)
 {
     uint8_t hdr[BATCHFILE_HEADER_BYTES];
     struct batchfile_hdr h;
@@ -329,13 +329,17 @@ read_count(struct spool *sp, const char *name)
     fd = openat(sp->ready_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
                 O_NONBLOCK);
     if (fd < 0)
-        return 0;
+        return false;
     n = pread(fd, hdr, sizeof(hdr), 0);
     close(fd);
     if (n < 0 || batchfile_header_parse(hdr, (size_t)n, &h, NULL) !=
         ESTEL_OK)
-        return 0;
-    return h.record_count;
+        return false;
+    e->records = h.record_count;
+    e->lost_first_seq = h.lost_first_seq;
+    e->lost_last_seq = h.lost_last_seq;
+    e->lost_records = h.lost_records;
+    return true;
 }
 
 size_t
@@ -344,16 +348,24 @@ spool_gap_add(struct spool_gap *gaps, size_t n, const struct ready_ent *e,
 {
     struct spool_gap *g = n != 0 ? &gaps[n - 1] : NULL;
 
-    if (g == NULL || (e->first_seq > g->last_seq + 1 &&
-                      n < SPOOL_GAPS_MAX)) {
+    uint64_t first = e->first_seq, last = e->last_seq;
+
+    /* the batch's own records, and the losses its gap records report */
+    if (e->lost_records != 0) {
+        first = e->lost_first_seq < first ? e->lost_first_seq : first;
+        last = e->lost_last_seq > last ? e->lost_last_seq : last;
+    }
+    if (g == NULL || (first > g->last_seq + 1 && n < SPOOL_GAPS_MAX)) {
         g = &gaps[n++];
         memset(g, 0, sizeof(*g));
-        g->first_seq = e->first_seq;
+        g->first_seq = first;
         g->reason = reason;
     }
-    if (e->last_seq > g->last_seq)
-        g->last_seq = e->last_seq;
-    g->records += e->records;
+    if (first < g->first_seq)
+        g->first_seq = first;
+    if (last > g->last_seq)
+        g->last_seq = last;
+    g->records += e->records + e->lost_records;
     g->batches++;
     return n;
 }
@@ -414,11 +426,9 @@ spool_evict(struct spool *sp, uint64_t target_bytes, int64_t min_created_ns,
         pthread_mutex_unlock(&sp->mu);
         if (!any)
             break;
-        if (v.e.records == 0) {
-            spool_entry_name(&v.e, name, sizeof(name));
-            v.e.records = read_count(sp, name);
-        }
-        if (v.e.records == 0)       /* unreadable: the range is the count */
+        spool_entry_name(&v.e, name, sizeof(name));
+        if (v.e.records == 0 && !read_counts(sp, name, &v.e))
+            /* unreadable: the range is the best count there is */
             v.e.records = (uint32_t)(v.e.last_seq - v.e.first_seq + 1);
         atomic_fetch_add(&sp->stats.batches_evicted, 1);
         atomic_fetch_add(&sp->stats.records_evicted, v.e.records);

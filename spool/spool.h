@@ -208,6 +208,19 @@ enum estel_rc spool_verify_file(const void *file, size_t len,
                                 struct estel_buf *raw,
                                 struct estel_err *err);
 
+/*
+ * A gap record ("ev" is "gap", its "e" map holds unsigned first_seq,
+ * last_seq and count): the spool keeps what such records report when it
+ * must evict the batch holding them, so no loss report is ever lost.
+ */
+struct spool_record_gap {
+    uint64_t first_seq;
+    uint64_t last_seq;
+    uint64_t records;
+};
+bool spool_record_gap(const uint8_t *rec, size_t len,
+                      struct spool_record_gap *g);
+
 /* Decompress a verified frame into records (msgpack, concatenated). */
 enum estel_rc spool_decompress(const void *frame, size_t len,
                                uint64_t max_raw_bytes, struct estel_buf *raw,

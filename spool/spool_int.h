@@ -32,6 +32,10 @@ struct ready_ent {
     uint64_t file_bytes;
     uint32_t records;                   /* 0: header not read yet */
     int64_t claimed_ns;                 /* mono ns of the last spool_read */
+    /* what the batch's gap records report lost (header bytes 224..247) */
+    uint64_t lost_first_seq;
+    uint64_t lost_last_seq;
+    uint64_t lost_records;
 };
 
 struct ready_index {
@@ -64,6 +68,12 @@ struct spool {
     uint64_t marker_seq;                /* next_seq floor persisted */
     bool bad_full_logged;
 };
+
+/* ---- record_seq.c ------------------------------------------------------ */
+
+/* "cs" and whether "ev" is "gap", in one pass (the batcher's hot path). */
+bool spool_record_head(const uint8_t *rec, size_t len, uint64_t *seq,
+                       bool *is_gap);
 
 /* ---- spool.c ----------------------------------------------------------- */
 

@@ -147,14 +147,14 @@ is_damage(enum estel_rc rc)
 }
 
 /*
- * Find name in the index and note its record count (records != 0) or lend
+ * Find name in the index and note its header's counts (h) or lend
  * it out (claim: eviction skips it for SPOOL_CLAIM_NS, so a batch on the
  * wire is not also reported lost).  False if it is not in the index: the
  * evictor or another reader owns it now.
  */
 static bool
-touch_entry(struct spool *sp, const char *name, uint32_t records,
-            bool claim)
+touch_entry(struct spool *sp, const char *name,
+            const struct batchfile_hdr *h, bool claim)
 {
     struct ready_ent key;
     struct ready_index *ix = &sp->idx;
@@ -172,8 +172,12 @@ touch_entry(struct spool *sp, const char *name, uint32_t records,
         if (c > 0)
             break;
         if (c == 0) {
-            if (records != 0)
-                e->records = records;
+            if (h != NULL) {
+                e->records = h->record_count;
+                e->lost_first_seq = h->lost_first_seq;
+                e->lost_last_seq = h->lost_last_seq;
+                e->lost_records = h->lost_records;
+            }
             if (claim)
                 e->claimed_ns = estel_now_mono_ns();
             found = true;
@@ -212,7 +216,7 @@ spool_oldest(struct spool *sp, struct spool_batch_info *info,
             close(fd);
         }
         if (rc == ESTEL_OK) {
-            (void)touch_entry(sp, name, h.record_count, false);
+            (void)touch_entry(sp, name, &h, false);
             fill_info(info, name, &h, size);
             return ESTEL_OK;
         }
@@ -243,7 +247,7 @@ spool_read(struct spool *sp, const char *name, struct estel_buf *frame,
     estel_err_clear(&why);
     buf_clear(frame);
     /* claim before reading: from here on the evictor leaves it alone */
-    if (!sp->cfg.inspect && !touch_entry(sp, name, 0, true))
+    if (!sp->cfg.inspect && !touch_entry(sp, name, NULL, true))
         return estel_fail(err, ESTEL_E_EOF, "%s/ready/%s: gone (uploaded "
                           "or evicted)", sp->dir, name);
     if ((rc = open_batch(sp, name, &fd, &size, &why)) != ESTEL_OK)
@@ -267,7 +271,7 @@ spool_read(struct spool *sp, const char *name, struct estel_buf *frame,
     }
 out:
     if (rc == ESTEL_OK) {
-        (void)touch_entry(sp, name, h.record_count, false);   /* cache */
+        (void)touch_entry(sp, name, &h, false);   /* cache */
         fill_info(info, name, &h, size);
         return ESTEL_OK;
     }

@@ -26,6 +26,8 @@ roundtrip(const struct batchfile_hdr *h)
         h2.record_count != h->record_count ||
         h2.raw_bytes != h->raw_bytes || h2.frame_bytes != h->frame_bytes ||
         h2.records_xxh3 != h->records_xxh3 ||
+        h2.lost_first_seq != h->lost_first_seq ||
+        h2.lost_records != h->lost_records ||
         strcmp(h2.host_id, h->host_id) != 0 ||
         strcmp(h2.boot_id, h->boot_id) != 0)
         abort();

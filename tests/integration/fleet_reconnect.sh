@@ -22,7 +22,7 @@ proof_init fleet
 if [ "$LONG" = 1 ]; then
   N=${ESTEL_FLEET_AGENTS:-200} P1=8000 P2=2000 RMAX=20 DEADLINE=300
 else
-  N=${ESTEL_FLEET_AGENTS:-24} P1=1500 P2=500 RMAX=4 DEADLINE=60
+  N=${ESTEL_FLEET_AGENTS:-24} P1=1500 P2=500 RMAX=3 DEADLINE=60
 fi
 note "fleet: $N agents, $P1 events offline + $P2 with the server down, RetryMaxSeconds $RMAX"
 

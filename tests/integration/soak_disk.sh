@@ -16,7 +16,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/proof_env.sh"
 proof_init soak-disk
-if [ "$LONG" = 1 ]; then NA=400000 NB=100000 FULL_S=30; else NA=60000 NB=20000 FULL_S=4; fi
+if [ "$LONG" = 1 ]; then NA=400000 NB=100000 FULL_S=30; else NA=60000 NB=20000 FULL_S=2; fi
 PARTS=${ESTEL_SOAK_PARTS:-A B}     # run one part alone: ESTEL_SOAK_PARTS=B
 
 # ---- A: the agent's disk ------------------------------------------------

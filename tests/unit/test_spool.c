@@ -170,6 +170,44 @@ on_gap(void *ctx, const struct spool_gap *gap, const uint8_t **rec)
     return mkrec(gs->rec, gs->next_seq++, 4);
 }
 
+/* {"v":1,"ev":"gap","cs":seq,"e":{"first_seq":f,"last_seq":l,"count":n}} */
+static size_t
+mkgap(uint8_t *b, uint64_t seq, uint64_t f, uint64_t l, uint64_t n)
+{
+    static const char *const k[] = { "first_seq", "last_seq", "count" };
+    uint64_t v[3] = { f, l, n };
+    size_t len = 0;
+
+    b[len++] = 0x84;
+    b[len++] = 0xa1; b[len++] = 'v'; b[len++] = 0x01;
+    b[len++] = 0xa2; b[len++] = 'e'; b[len++] = 'v';
+    b[len++] = 0xa3; b[len++] = 'g'; b[len++] = 'a'; b[len++] = 'p';
+    b[len++] = 0xa2; b[len++] = 'c'; b[len++] = 's'; b[len++] = 0xcf;
+    for (int i = 7; i >= 0; i--)
+        b[len++] = (uint8_t)(seq >> (8 * i));
+    b[len++] = 0xa1; b[len++] = 'e'; b[len++] = 0x83;
+    for (int j = 0; j < 3; j++) {
+        b[len++] = (uint8_t)(0xa0 | strlen(k[j]));
+        memcpy(b + len, k[j], strlen(k[j]));
+        len += strlen(k[j]);
+        b[len++] = 0xcf;
+        for (int i = 7; i >= 0; i--)
+            b[len++] = (uint8_t)(v[j] >> (8 * i));
+    }
+    return len;
+}
+
+static size_t
+on_real_gap(void *ctx, const struct spool_gap *gap, const uint8_t **rec)
+{
+    struct gaps *gs = ctx;
+
+    gs->n++;
+    *rec = gs->rec;
+    return mkgap(gs->rec, gs->next_seq++, gap->first_seq, gap->last_seq,
+                 gap->records);
+}
+
 struct feed {
     struct ring *ring;
     uint64_t first, n;
@@ -194,8 +232,8 @@ feeder(void *arg)
 
 /* Records first..first+n-1 through a ring and a batcher into sp. */
 static void
-run_batcher(struct spool *sp, uint64_t first, uint64_t n, size_t pad,
-            struct gaps *gs)
+run_batcher_fn(struct spool *sp, uint64_t first, uint64_t n, size_t pad,
+               struct gaps *gs, spool_gap_fn *fn)
 {
     struct feed f = { NULL, first, n, pad };
     struct batcher *b = NULL;
@@ -203,13 +241,20 @@ run_batcher(struct spool *sp, uint64_t first, uint64_t n, size_t pad,
     pthread_t t;
 
     assert_int_equal(ring_create(&f.ring, 1 << 20, NULL), ESTEL_OK);
-    assert_int_equal(batcher_create(&b, sp, f.ring, gs != NULL ? on_gap :
-                                    NULL, gs, &err), ESTEL_OK);
+    assert_int_equal(batcher_create(&b, sp, f.ring, gs != NULL ? fn : NULL,
+                                    gs, &err), ESTEL_OK);
     pthread_create(&t, NULL, feeder, &f);
     assert_int_equal(batcher_run(b, &err), ESTEL_OK);
     pthread_join(t, NULL);
     batcher_destroy(&b);
     ring_destroy(&f.ring);
+}
+
+static void
+run_batcher(struct spool *sp, uint64_t first, uint64_t n, size_t pad,
+            struct gaps *gs)
+{
+    run_batcher_fn(sp, first, n, pad, gs, on_gap);
 }
 
 /* ---- the format --------------------------------------------------------- */
@@ -365,6 +410,20 @@ test_record_seq(void **state)
     assert_false(spool_record_seq(negative, sizeof(negative), &seq));
     assert_false(spool_record_seq(notmap, sizeof(notmap), &seq));
     assert_false(spool_record_seq(nested, 6, &seq));
+    {
+        struct spool_record_gap g;
+
+        n = mkgap(rec, 77, 10, 20, 11);
+        assert_true(spool_record_seq(rec, n, &seq));
+        assert_int_equal(seq, 77);
+        assert_true(spool_record_gap(rec, n, &g));
+        assert_int_equal(g.first_seq, 10);
+        assert_int_equal(g.last_seq, 20);
+        assert_int_equal(g.records, 11);
+        assert_false(spool_record_gap(rec, n - 3, &g));
+        n = mkrec(rec, 5, 4);
+        assert_false(spool_record_gap(rec, n, &g));
+    }
 }
 
 /* ---- the directory ------------------------------------------------------ */
@@ -552,6 +611,89 @@ test_spool_evicts_oldest_and_reports_gaps(void **state)
     assert_int_equal(spool_oldest(sp, &info, NULL), ESTEL_OK);
     assert_true(info.first_seq > gs.g[0].last_seq);
     spool_close(&sp);
+    free(dir);
+}
+
+struct survey {
+    struct spool *sp;
+    uint8_t *seen;                  /* seen[cs] */
+    uint64_t max;
+    struct spool_record_gap g[4096];
+    size_t ng;
+};
+
+static enum estel_rc
+survey_visit(void *ctx, const struct spool_batch_info *info,
+             enum estel_rc check, const char *problem)
+{
+    struct survey *sv = ctx;
+    struct spool_batch_info full;
+    struct estel_buf frame, raw;
+    size_t off = 0;
+
+    (void)problem;
+    assert_int_equal(check, ESTEL_OK);
+    buf_init(&frame, 0);
+    buf_init(&raw, 0);
+    assert_int_equal(spool_read(sv->sp, info->name, &frame, &full, NULL),
+                     ESTEL_OK);
+    assert_int_equal(spool_decompress(frame.data, frame.len, full.raw_bytes,
+                                      &raw, NULL), ESTEL_OK);
+    while (off < raw.len) {
+        const uint8_t *r = (const uint8_t *)raw.data + off;
+        uint8_t tmp[128];
+        uint64_t seq;
+        /* the length of one of ours: mkgap's is fixed, mkrec's has the
+         * pad length at bytes 26..27 */
+        size_t len = r[7] == 0xa3 ? mkgap(tmp, 0, 0, 0, 0) :
+                     28 + (size_t)((r[26] << 8) | r[27]);
+
+        assert_true(spool_record_seq(r, raw.len - off, &seq));
+        if (seq < sv->max)
+            sv->seen[seq] = 1;
+        if (sv->ng < 4096 && spool_record_gap(r, len, &sv->g[sv->ng]))
+            sv->ng++;
+        off += len;
+    }
+    buf_free(&frame);
+    buf_free(&raw);
+    return ESTEL_OK;
+}
+
+static void
+test_spool_eviction_keeps_loss_reports(void **state)
+{
+    char *dir = newdir();
+    struct spool_config c;
+    struct survey sv;
+    struct gaps gs;
+    uint64_t n = 6000;
+
+    (void)state;
+    memset(&gs, 0, sizeof(gs));
+    memset(&sv, 0, sizeof(sv));
+    gs.next_seq = 1000000;
+    cfg_init(&c, dir);
+    c.max_bytes = 24 * 1024;                /* evict, and evict again */
+    assert_int_equal(spool_open(&sv.sp, &c, NULL), ESTEL_OK);
+    run_batcher_fn(sv.sp, 1, n, 300, &gs, on_real_gap);
+    assert_true(gs.n > 3);
+    sv.max = n + 1;
+    sv.seen = calloc(n + 1, 1);
+    assert_int_equal(spool_foreach(sv.sp, false, survey_visit, &sv, NULL),
+                     ESTEL_OK);
+    /* every record is on disk, or inside a gap record that is on disk */
+    for (uint64_t cs = 1; cs <= n; cs++) {
+        bool covered = sv.seen[cs] != 0;
+
+        for (size_t i = 0; i < sv.ng && !covered; i++)
+            covered = sv.g[i].first_seq <= cs && cs <= sv.g[i].last_seq;
+        if (!covered)
+            fail_msg("record %llu lost without a gap record on disk",
+                     (unsigned long long)cs);
+    }
+    free(sv.seen);
+    spool_close(&sv.sp);
     free(dir);
 }
 
@@ -880,6 +1022,7 @@ main(void)
         cmocka_unit_test(test_spool_cleans_tmp_but_inspect_does_not),
         cmocka_unit_test(test_spool_resumes_sequence),
         cmocka_unit_test(test_spool_evicts_oldest_and_reports_gaps),
+        cmocka_unit_test(test_spool_eviction_keeps_loss_reports),
         cmocka_unit_test(test_spool_age_limit),
         cmocka_unit_test(test_spool_reader_quarantines_and_goes_on),
         cmocka_unit_test(test_spool_move_dead),
