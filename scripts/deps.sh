@@ -9,7 +9,8 @@ PKGS=(
   build-essential clang cmake ninja-build pkg-config git
   libcurl4-openssl-dev libssl-dev libzstd-dev libmsgpack-dev libplist-dev
   libplist-utils libcmocka-dev libjsmn-dev libxxhash-dev libmicrohttpd-dev
-  libgnutls28-dev libblocksruntime-dev libclang-rt-14-dev
+  libgnutls28-dev libblocksruntime-dev libclang-rt-14-dev libsimdjson-dev
+  libjansson-dev libyajl-dev libjson-c-dev
   nginx-light tinyproxy openssl curl zstd strace iproute2 procps time
   python3 python3-msgpack python3-zstandard gnuplot-nox
 )
