@@ -42,6 +42,9 @@ struct estel_runtime {
     bool state_warned;
 };
 
+static enum estel_rc export_identity(struct estel_runtime *rt,
+                                     struct estel_err *err);
+
 /* ---- configuration ------------------------------------------------------ */
 
 enum estel_rc
@@ -174,6 +177,12 @@ on_tick(void *ctx, const uint8_t **rec)
         return 0;
     rt->next_status_ns = now + (int64_t)rt->cfg.status_interval_s *
                                1000000000;
+    if (rt->cfg.client_identity_name != NULL) {
+        struct estel_err e = { 0 };
+
+        if (export_identity(rt, &e) != ESTEL_OK)
+            log_warnx("client identity: %s", e.msg);
+    }
     oldest = atomic_load(&ss->oldest_ready_ns);
     add_u(f, &n, "uptime_s", (uint64_t)((now - rt->started_ns) / 1000000000));
     add_u(f, &n, "events_in", atomic_load(&cs->events_in));
@@ -201,6 +210,23 @@ on_tick(void *ctx, const uint8_t **rec)
 }
 
 /* ---- building the pipeline ---------------------------------------------- */
+
+/*
+ * With ClientIdentityName (macOS), the client certificate an MDM payload put
+ * in the System keychain is exported to ClientCertificate/ClientKey before
+ * the transport checks them, and again on every status tick: the export is
+ * a no-op while the certificate is unchanged, and the transport picks up
+ * new files on its next connection (certificate renewal by SCEP/ACME).
+ */
+static enum estel_rc
+export_identity(struct estel_runtime *rt, struct estel_err *err)
+{
+    if (rt->cfg.client_identity_name == NULL)
+        return ESTEL_OK;
+    return estel_identity_export(rt->cfg.client_identity_name,
+                                 rt->cfg.client_cert, rt->cfg.client_key,
+                                 err);
+}
 
 static enum estel_rc
 open_spool(struct estel_runtime *rt, struct estel_err *err)
@@ -262,6 +288,8 @@ runtime_create(struct estel_runtime **out, const struct runtime_options *opt,
     if (rc != ESTEL_OK)
         goto fail;
     batcher_set_tick(rt->batcher, on_tick, rt);
+    if ((rc = export_identity(rt, err)) != ESTEL_OK)
+        goto fail;
     if (rt->cfg.server_url != NULL &&
         (rc = transport_create(&rt->transport, &rt->cfg, rt->spool, err))
         != ESTEL_OK)

@@ -600,6 +600,12 @@ check_pairs(struct config_ctx *c, const struct estel_config *cfg)
         config_problem(c, "ClientKey", "\"%s\" is set but ClientCertificate "
                        "is not; set ClientCertificate to the matching PEM "
                        "certificate, or remove ClientKey", cfg->client_key);
+    if (cfg->client_identity_name != NULL &&
+        (cfg->client_cert == NULL || cfg->client_key == NULL))
+        config_problem(c, "ClientIdentityName", "\"%s\" is set but "
+                       "ClientCertificate and ClientKey are not; set both to "
+                       "the root-only paths the identity is exported to",
+                       cfg->client_identity_name);
     if (cfg->ingest_tls_key != NULL && cfg->ingest_tls_cert == NULL)
         config_problem(c, "IngestTLSKey", "\"%s\" is set but "
                        "IngestTLSCertificate is not; set both or neither",

@@ -53,6 +53,8 @@ struct estel_config {
     char *server_url;               /* ServerURL; NULL: spool only */
     char *client_cert;              /* ClientCertificate (PEM path) */
     char *client_key;               /* ClientKey (PEM path, mode 0600) */
+    char *client_identity_name;     /* ClientIdentityName: macOS keychain
+                                       identity exported to the two above */
     char *server_ca;                /* ServerCA (PEM bundle path) */
     char *server_pinned_key;        /* ServerPinnedKey "sha256//base64" */
     char *proxy;                    /* Proxy URL; NULL: environment */

@@ -57,6 +57,12 @@ const struct config_keydef config_keydefs[] = {
     { { "ClientKey", T_PATH, 0, 0, 0, NULL, NULL, NULL, "/etc/estel/client.key",
         "PEM private key of ClientCertificate; keep it mode 0600" },
       FIELD(client_key), 0, false, NULL },
+    { { "ClientIdentityName", T_STR, 0, 0, 0, NULL, NULL, NULL,
+        "Example Corp Device CA",
+        "macOS: export the System keychain identity whose subject or issuer "
+        "common name is this to ClientCertificate/ClientKey (MDM PKCS#12 or "
+        "SCEP payloads)" },
+      FIELD(client_identity_name), 0, false, NULL },
     { { "ServerCA", T_PATH, 0, 0, 0, NULL, NULL, NULL, "/etc/estel/ca.pem",
         "PEM CA bundle that signed the server; unset: system trust store" },
       FIELD(server_ca), 0, false, NULL },

@@ -933,6 +933,30 @@ test_config_event_types(void **state)
 }
 
 static void
+test_config_identity_name_needs_export_paths(void **state)
+{
+    struct fixture *fx = fx_new(state);
+
+    assert_int_equal(config_set(&fx->cfg, "ClientIdentityName",
+                                "Example Corp Device CA", CONFIG_FROM_FLAG,
+                                &fx->err), ESTEL_OK);
+    assert_int_equal(config_validate(&fx->cfg, &fx->err), ESTEL_E_CONFIG);
+    assert_line(&fx->cap, "ClientIdentityName: \"Example Corp Device CA\" "
+                "is set but ClientCertificate and ClientKey are not");
+    estel_err_clear(&fx->err);
+    assert_int_equal(config_set(&fx->cfg, "ClientCertificate",
+                                "/etc/estel/c.pem", CONFIG_FROM_FLAG,
+                                &fx->err), ESTEL_OK);
+    assert_int_equal(config_set(&fx->cfg, "ClientKey", "/etc/estel/c.key",
+                                CONFIG_FROM_FLAG, &fx->err), ESTEL_OK);
+    assert_int_equal(config_set(&fx->cfg, "ServerURL",
+                                "https://ingest.example.com/v1/batches",
+                                CONFIG_FROM_FLAG, &fx->err), ESTEL_OK);
+    assert_int_equal(config_validate(&fx->cfg, &fx->err), ESTEL_OK);
+    fx_free(fx);
+}
+
+static void
 test_config_set_from_flags(void **state)
 {
     struct fixture *fx = fx_new(state);
@@ -1065,6 +1089,7 @@ main(void)
         cmocka_unit_test(test_config_mute_paths),
         cmocka_unit_test(test_config_event_types),
         cmocka_unit_test(test_config_set_from_flags),
+        cmocka_unit_test(test_config_identity_name_needs_export_paths),
         cmocka_unit_test(test_config_validates_settings_dict_in_memory),
         cmocka_unit_test(test_config_print_shows_values_and_origins),
     };

@@ -89,6 +89,9 @@ def parse_line(hosts, raw):
 
 def parse_slow(hosts, raw):
     d = json.loads(raw)
+    if "ecs" not in d:
+        sys.exit("ledger: not an ECS line (the ledger reads ingest's default "
+                 "output, IngestFormat ecs): %s" % raw[:120])
     ev = d.get("event", {})
     host = d.get("host", {}).get("id", "?")
     ds = ev.get("dataset", "")
