@@ -33,7 +33,8 @@ cat > "$work/estel.plist" <<'EOF'
 </plist>
 EOF
 
-exec "$PY" - "$BIN" "$work" "$CYCLES" "${ESTEL_CRASH_SEED:-$RANDOM}" <<'EOF'
+# not exec: the EXIT trap must still remove $work
+"$PY" - "$BIN" "$work" "$CYCLES" "${ESTEL_CRASH_SEED:-$RANDOM}" <<'EOF'
 import json, os, random, re, subprocess, sys, time
 
 bin_, work, cycles, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), \
