@@ -324,6 +324,21 @@ inflate_run(struct inflate *z, const uint8_t *frame, size_t len,
 }
 
 enum estel_rc
+batchfile_check_frame_hash(const uint8_t *frame, size_t len,
+                           const struct batchfile_hdr *h,
+                           struct estel_err *err)
+{
+    if (len != h->frame_bytes)
+        return estel_fail(err, ESTEL_E_CORRUPT, "payload is %zu bytes, the "
+                          "header says %" PRIu64 " (truncated file?)", len,
+                          h->frame_bytes);
+    if (XXH3_64bits(frame, len) != h->frame_xxh3)
+        return estel_fail(err, ESTEL_E_CORRUPT, "payload checksum mismatch "
+                          "(frame hash)");
+    return check_zstd_header(frame, len, h, err);
+}
+
+enum estel_rc
 batchfile_check_frame(const uint8_t *frame, size_t len,
                       const struct batchfile_hdr *h, struct estel_buf *raw,
                       struct estel_err *err)
@@ -332,14 +347,7 @@ batchfile_check_frame(const uint8_t *frame, size_t len,
     uint64_t got = 0;
     enum estel_rc rc;
 
-    if (len != h->frame_bytes)
-        return estel_fail(err, ESTEL_E_CORRUPT, "payload is %zu bytes, the "
-                          "header says %" PRIu64 " (truncated file?)", len,
-                          h->frame_bytes);
-    if (XXH3_64bits(frame, len) != h->frame_xxh3)
-        return estel_fail(err, ESTEL_E_CORRUPT, "payload checksum mismatch "
-                          "(frame hash)");
-    if ((rc = check_zstd_header(frame, len, h, err)) != ESTEL_OK)
+    if ((rc = batchfile_check_frame_hash(frame, len, h, err)) != ESTEL_OK)
         return rc;
     if ((rc = inflate_init(&z, err)) != ESTEL_OK)
         return rc;

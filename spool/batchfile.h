@@ -109,6 +109,11 @@ enum estel_rc batchfile_header_parse(const uint8_t *buf, size_t len,
  * If raw is not NULL the records are appended to it (its ceiling applies).
  * Thread-safe (no shared state).  ESTEL_E_CORRUPT with a reason.
  */
+/* Size, frame hash and zstd frame header only (no decompression): what
+ * the uploader checks before sending. */
+enum estel_rc batchfile_check_frame_hash(const uint8_t *frame, size_t len,
+                                         const struct batchfile_hdr *h,
+                                         struct estel_err *err);
 enum estel_rc batchfile_check_frame(const uint8_t *frame, size_t len,
                                     const struct batchfile_hdr *h,
                                     struct estel_buf *raw,

@@ -156,7 +156,9 @@ enum estel_rc spool_oldest(struct spool *sp, struct spool_batch_info *info,
                            struct estel_err *err);
 /*
  * Read batch name's zstd frame into frame (exactly the bytes that go on the
- * wire) and verify it: header, zstd frame checksum, record checksum.
+ * wire) and verify it: header, size, XXH3 of the frame, zstd frame header
+ * (no decompression: `spool verify` and spool_verify_file do the full
+ * check with zstd's checksum and the records hash).
  * ESTEL_E_CORRUPT: the file was moved to bad/; ESTEL_E_EOF: it is gone.
  */
 enum estel_rc spool_read(struct spool *sp, const char *name,
