@@ -29,6 +29,8 @@ enum estel_rc buf_printf(struct estel_buf *b, const char *fmt, ...)
 /* Append s as a JSON string literal (quotes, escapes; invalid UTF-8 bytes
  * become \ufffd so the output is always valid JSON). */
 enum estel_rc buf_json_str(struct estel_buf *b, const char *s, size_t n);
+/* The same without the quotes (strings joined into one JSON string). */
+enum estel_rc buf_json_escape(struct estel_buf *b, const char *s, size_t n);
 /* Keep data NUL-terminated after len (not counted in len). */
 enum estel_rc buf_terminate(struct estel_buf *b);
 

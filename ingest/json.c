@@ -139,119 +139,15 @@ jw_close_array(struct jw *w)
     close_any(w, ']');
 }
 
-/* 1: copy as is; 0: needs a look (escape or UTF-8 check) */
-static const uint8_t plain[256] = {
-#define R8(x) x, x, x, x, x, x, x, x
-#define R32(x) R8(x), R8(x), R8(x), R8(x)
-    R32(0),                                     /* 0x00 - 0x1f */
-    1, 1, 0, 1, 1, 1, 1, 1, R8(1), R8(1),       /* 0x20 - 0x37 ('"') */
-    R8(1),                                      /* 0x38 - 0x3f */
-    R8(1), R8(1), R8(1),                        /* 0x40 - 0x57 */
-    1, 1, 1, 1, 0, 1, 1, 1,                     /* 0x58 - 0x5f ('\\') */
-    R32(1),                                     /* 0x60 - 0x7f */
-    R32(0), R32(0), R32(0), R32(0)              /* 0x80 - 0xff */
-#undef R8
-#undef R32
-};
-
-/* Length of the valid UTF-8 sequence at s (2..4), or 0 if invalid. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0], min, cp;
-    size_t len;
-
-    if (c >= 0xc2 && c <= 0xdf) { len = 2; min = 0x80; cp = c & 0x1f; }
-    else if (c >= 0xe0 && c <= 0xef) { len = 3; min = 0x800; cp = c & 0x0f; }
-    else if (c >= 0xf0 && c <= 0xf4) { len = 4; min = 0x10000; cp = c & 7; }
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
-/* s escaped for inside a JSON string (the caller made room for 6n). */
-static void
-put_escaped(struct jw *w, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)s;
-    char *d = w->b->data + w->b->len;
-    size_t i = 0, seq;
-
-    while (i < n) {
-        unsigned c;
-
-        /* 8 bytes at a time while none needs a look (SWAR: no byte
-         * below 0x20, none above 0x7f, no '"', no '\\') */
-        while (i + 8 <= n) {
-            uint64_t v, ctl, q, bs;
-
-            memcpy(&v, p + i, 8);
-            ctl = (v - 0x2020202020202020ull) & ~v;
-            q = v ^ 0x2222222222222222ull;
-            q = (q - 0x0101010101010101ull) & ~q;
-            bs = v ^ 0x5c5c5c5c5c5c5c5cull;
-            bs = (bs - 0x0101010101010101ull) & ~bs;
-            if (((ctl | q | bs | v) & 0x8080808080808080ull) != 0)
-                break;
-            memcpy(d, &v, 8);
-            d += 8;
-            i += 8;
-        }
-        /* copy while scanning: most strings are short and plain */
-        while (i < n && plain[p[i]])
-            *d++ = (char)p[i++];
-        if (i == n)
-            break;
-        c = p[i];
-        if (c >= 0x80) {
-            if ((seq = utf8_seq(p + i, n - i)) == 0) {
-                memcpy(d, "\\ufffd", 6);
-                d += 6;
-                i++;
-            } else {
-                memcpy(d, p + i, seq);
-                d += seq;
-                i += seq;
-            }
-            continue;
-        }
-        *d++ = '\\';
-        switch (c) {
-        case '"': *d++ = '"'; break;
-        case '\\': *d++ = '\\'; break;
-        case '\n': *d++ = 'n'; break;
-        case '\r': *d++ = 'r'; break;
-        case '\t': *d++ = 't'; break;
-        default:
-            memcpy(d, "u00", 3);
-            d[3] = hex[c >> 4];
-            d[4] = hex[c & 15];
-            d += 5;
-        }
-        i++;
-    }
-    w->b->len = (size_t)(d - w->b->data);
-}
-
 void
 jw_str(struct jw *w, const char *s, size_t n)
 {
-    /* worst case: 6 bytes out per byte in */
-    if (n > (SIZE_MAX - 2) / 6 || !jw_room(w, n * 6 + 2))
+    enum estel_rc rc;
+
+    if (w->rc != ESTEL_OK)
         return;
-    jw_putc(w, '"');
-    put_escaped(w, s, n);
-    jw_putc(w, '"');
+    if ((rc = buf_json_str(w->b, s, n)) != ESTEL_OK)
+        w->rc = rc;
 }
 
 void
@@ -271,7 +167,7 @@ jw_joined(struct jw *w, const struct mp_obj *array)
         if (!first)
             jw_putc(w, ' ');
         first = false;
-        put_escaped(w, e->v.s.p, e->v.s.n);
+        (void)buf_json_escape(w->b, e->v.s.p, e->v.s.n);   /* room made */
     }
     jw_putc(w, '"');
 }
