@@ -5,6 +5,7 @@
  * it, v4 otherwise), bounded file reading and the atomic file write.
  */
 #include "deploy/deploy_int.h"
+#include "common/io.h"
 #include "common/platform.h"
 
 #include <errno.h>
@@ -281,19 +282,9 @@ static enum estel_rc
 write_all(int fd, const char *tmp, const void *data, size_t len,
           struct estel_err *err)
 {
-    const char *p = data;
-
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return estel_fail_errno(err, estel_rc_from_errno(errno),
-                                    "%s: write failed", tmp);
-        p += n;
-        len -= (size_t)n;
-    }
+    if (estel_write_all(fd, data, len) != 0)
+        return estel_fail_errno(err, estel_rc_from_errno(errno),
+                                "%s: write failed", tmp);
     return ESTEL_OK;
 }
 

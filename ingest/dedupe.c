@@ -23,6 +23,7 @@
  * is safe on the committer because it is the only writer).
  */
 #include "ingest/ingest_int.h"
+#include "common/io.h"
 #include "common/log.h"
 #include "common/platform.h"
 
@@ -242,22 +243,6 @@ ingest_dedupe_add(struct ingest_dedupe *d, const char *host,
     return ESTEL_OK;
 }
 
-static bool
-write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 enum estel_rc
 ingest_dedupe_sync(struct ingest_dedupe *d, struct estel_err *err)
 {
@@ -267,7 +252,7 @@ ingest_dedupe_sync(struct ingest_dedupe *d, struct estel_err *err)
         return ESTEL_OK;
     for (size_t i = 0; i < d->pending.len; i++)
         lines += d->pending.data[i] == '\n';
-    if (!write_all(d->fd, d->pending.data, d->pending.len) ||
+    if (estel_write_all(d->fd, d->pending.data, d->pending.len) != 0 ||
         estel_fsync_file(d->fd, false) != 0) {
         buf_clear(&d->pending);
         return estel_fail_errno(err, estel_rc_from_errno(errno), "ingest: "
@@ -379,7 +364,7 @@ rewrite(struct ingest_dedupe *d, struct estel_err *err)
         return estel_fail_errno(err, estel_rc_from_errno(errno), "ingest: "
                                 "cannot create " LOG_TMP);
     buf_init(&out, 0);
-    if (!write_all(fd, LOG_HEADER, strlen(LOG_HEADER)))
+    if (estel_write_all(fd, LOG_HEADER, strlen(LOG_HEADER)) != 0)
         rc = ESTEL_E_IO;
     for (size_t i = 0; i < d->nbuckets && rc == ESTEL_OK; i++)
         for (struct dd_host *h = d->table[i]; h != NULL; h = h->next)
@@ -389,12 +374,12 @@ rewrite(struct ingest_dedupe *d, struct estel_err *err)
                                   b->firsts[k]);
                     lines++;
                     if (rc == ESTEL_OK && out.len >= (1u << 20)) {
-                        if (!write_all(fd, out.data, out.len))
+                        if (estel_write_all(fd, out.data, out.len) != 0)
                             rc = ESTEL_E_IO;
                         buf_clear(&out);
                     }
                 }
-    if (rc == ESTEL_OK && (!write_all(fd, out.data, out.len) ||
+    if (rc == ESTEL_OK && (estel_write_all(fd, out.data, out.len) != 0 ||
                            estel_fsync_file(fd, false) != 0))
         rc = ESTEL_E_IO;
     buf_free(&out);

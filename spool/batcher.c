@@ -20,6 +20,7 @@
  * (the kernel may have dropped the dirty pages: "fsyncgate").
  */
 #include "spool/spool_int.h"
+#include "common/io.h"
 #include "common/log.h"
 #include "common/platform.h"
 
@@ -178,28 +179,6 @@ report_gaps(struct batcher *b, const struct spool_gap *gaps, size_t n)
 
 /* ---- writing one batch file --------------------------------------------- */
 
-static int
-write_all(int fd, const void *p, size_t len)
-{
-    const char *c = p;
-
-    while (len != 0) {
-        ssize_t n = write(fd, c, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if (n == 0) {               /* should not happen for a file */
-            errno = EIO;
-            return -1;
-        }
-        c += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* tmp/ -> fsync -> ready/ -> fsync dir.  On failure nothing is left. */
 static enum estel_rc
 write_file(struct batcher *b, const struct sealed *s, struct estel_err *err)
@@ -219,8 +198,8 @@ write_file(struct batcher *b, const struct sealed *s, struct estel_err *err)
     if (fd < 0)
         goto fail;
     step = "write";
-    if (write_all(fd, s->hdr, sizeof(s->hdr)) != 0 ||
-        write_all(fd, s->frame.data, s->frame.len) != 0)
+    if (estel_write_all(fd, s->hdr, sizeof(s->hdr)) != 0 ||
+        estel_write_all(fd, s->frame.data, s->frame.len) != 0)
         goto fail;
     step = "fsync";
     if (estel_fsync_file(fd, sp->cfg.full_fsync) != 0)

@@ -11,6 +11,7 @@
  * makes `estel status` say "not running" until the next write.
  */
 #include "transport/transport_int.h"
+#include "common/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -215,22 +216,6 @@ open_state_dir(const char *spool_dir, bool create, struct estel_err *err)
     return sfd;
 }
 
-static enum estel_rc
-write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return ESTEL_E_IO;
-        p += w;
-        n -= (size_t)w;
-    }
-    return ESTEL_OK;
-}
-
 enum estel_rc
 transport_write_state(const char *spool_dir, struct transport *t,
                       struct spool *sp, const struct transport_state_extra *x,
@@ -258,7 +243,7 @@ transport_write_state(const char *spool_dir, struct transport *t,
                               "cannot create it", spool_dir);
         goto out;
     }
-    rc = write_all(fd, b.data, b.len);
+    rc = estel_write_all(fd, b.data, b.len) == 0 ? ESTEL_OK : ESTEL_E_IO;
     if (close(fd) != 0 || rc != ESTEL_OK) {
         rc = estel_fail_errno(err, ESTEL_E_IO, "%s/state/status.json.tmp: "
                               "write failed", spool_dir);
