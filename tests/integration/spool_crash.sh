@@ -134,6 +134,8 @@ for cycle in range(1, cycles + 1):
     if p.wait() != -9:
         stats["kills"] -= 1             # it had ended on its own
     stats["kills"] += 1
+    if not os.path.isdir(spool):
+        continue                        # killed before it made the spool
     v = subprocess.run([bin_, "spool", "verify", "--spool", spool],
                        capture_output=True)
     if v.returncode != 0:
