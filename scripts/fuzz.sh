@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Run every libFuzzer target on its committed seed corpus for a bounded
-# time (FUZZ_SECONDS each, default 15; ESTEL_LONG=1: one hour each).
+# time (FUZZ_SECONDS each, default 10; ESTEL_LONG=1: one hour each).
 # Findings are written to build-fuzz/findings/<target>/ and fail the run;
 # each crash found must become a regression seed in tests/fuzz/corpus/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-secs=${FUZZ_SECONDS:-15}
+secs=${FUZZ_SECONDS:-10}
 [ "${ESTEL_LONG:-0}" = 1 ] && secs=3600
 scripts/build.sh fuzz >/dev/null || exit 1
 status=0

@@ -3,6 +3,11 @@
 # under AddressSanitizer + UndefinedBehaviorSanitizer, then each libFuzzer
 # target for a short bounded time on its committed seed corpus.
 # ESTEL_LONG=1 makes the soak/crash/fuzz parts run much longer.
+#
+# The two builds' integration suites run side by side: their tests mostly
+# wait (servers, backoff, kill cycles), every test picks its own ports,
+# temp dirs and network namespace names, and this keeps CI well inside
+# its time budget on two cores.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh || exit 1
@@ -20,18 +25,34 @@ tally() {   # tally LOGFILE: add ctest's counts to the totals
   pass=$((pass + total - failed)); fail=$((fail + failed))
 }
 
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+built=()
 for kind in normal asan; do
-  dir=build; [ "$kind" = asan ] && dir=build-asan
   echo "=== $kind build" >&2
-  scripts/build.sh "$kind" || { fail=$((fail + 1)); continue; }
-  log=$(mktemp)
-  # unit tests in parallel; integration tests one at a time (they start
-  # servers and take the machine's two cores)
-  (cd "$dir" && ctest -L unit -j "$(nproc)" --output-on-failure) | tee "$log"
-  tally "$log"
-  (cd "$dir" && ctest -LE unit --output-on-failure) | tee "$log"
-  tally "$log"
-  rm -f "$log"
+  if scripts/build.sh "$kind"; then built+=("$kind"); else fail=$((fail + 1)); fi
+done
+dir_of() { [ "$1" = asan ] && echo build-asan || echo build; }
+
+for kind in "${built[@]}"; do
+  echo "=== $kind: unit tests" >&2
+  (cd "$(dir_of "$kind")" && ctest -L unit -j "$(nproc)" --output-on-failure) \
+    | tee "$logs/unit-$kind"
+  tally "$logs/unit-$kind"
+done
+
+echo "=== integration tests (${built[*]} side by side)" >&2
+pids=()
+for kind in "${built[@]}"; do
+  (cd "$(dir_of "$kind")" && ctest -LE unit --output-on-failure) \
+    > "$logs/int-$kind" 2>&1 &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+for kind in "${built[@]}"; do
+  echo "--- $kind integration"
+  cat "$logs/int-$kind"
+  tally "$logs/int-$kind"
 done
 
 if [ -x scripts/fuzz.sh ]; then
