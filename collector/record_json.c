@@ -60,7 +60,7 @@ header(struct cursor *c, uint64_t *children, uint64_t *skip,
         static const struct { uint8_t t, hl, lenb, fixed, kind; } tab[] = {
             /* kind: 0 skip=len, 1 array, 2 map, 3 fixed size, 4 ext */
             { 0xc4, 2, 1, 0, 0 }, { 0xc5, 3, 2, 0, 0 }, { 0xc6, 5, 4, 0, 0 },
-            { 0xc7, 3, 1, 0, 4 }, { 0xc8, 4, 2, 0, 4 }, { 0xc9, 6, 4, 0, 4 },
+            { 0xc7, 2, 1, 0, 4 }, { 0xc8, 3, 2, 0, 4 }, { 0xc9, 5, 4, 0, 4 },
             { 0xca, 1, 0, 4, 3 }, { 0xcb, 1, 0, 8, 3 }, { 0xcc, 1, 0, 1, 3 },
             { 0xcd, 1, 0, 2, 3 }, { 0xce, 1, 0, 4, 3 }, { 0xcf, 1, 0, 8, 3 },
             { 0xd0, 1, 0, 1, 3 }, { 0xd1, 1, 0, 2, 3 }, { 0xd2, 1, 0, 4, 3 },

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - shared by bench/compare/run.sh and bench/scaling/run.sh.
 # Source it after "set -euo pipefail".  Gives:
 #   $REPO $PEER $PY            the repository, the shared peer harness, python

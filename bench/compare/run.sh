@@ -35,6 +35,9 @@
 # ESTEL_BENCH_KEEP=1 (keep the work dir), PB_PORT.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+case " $* " in *" -h "*|*" --help "*)
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
 . "$here/lib.sh"
 
 mode=full N=1000000 repeat=3 scaling=1 report=$REPO/bench/report.md
@@ -45,7 +48,6 @@ while [ $# -gt 0 ]; do
     --repeat) repeat=$2; shift ;;
     --no-scaling) scaling=0 ;;
     --report) report=$2; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "usage: $0 [--quick] [--events N] [--repeat R] [--no-scaling] [--report FILE]" >&2; exit 2 ;;
   esac
   shift

@@ -20,6 +20,9 @@
 # plus ESTEL_SCALING_BACKLOG_MIB (the backlog size, to try things out).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+case " $* " in *" -h "*|*" --help "*)
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
 . "$here/../compare/lib.sh"
 
 mode=full corpus="" out=""
@@ -29,7 +32,6 @@ while [ $# -gt 0 ]; do
     --full) mode=full ;;
     --corpus) corpus=$(readlink -f "$2"); shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "usage: $0 [--quick|--full] [--corpus FILE] [--out DIR]" >&2; exit 2 ;;
   esac
   shift

@@ -39,7 +39,7 @@ ok "$N client certificates (CN = host id) from the test CA"
 port=$(free_port)
 url="https://127.0.0.1:$port/v1/batches"
 common=(StatusIntervalSeconds=0 RingBytes=1048576 BatchMaxBytes=131072
-        BatchMaxAgeSeconds=0.5 RetryMaxSeconds=$RMAX ConnectTimeoutSeconds=2)
+        BatchMaxAgeSeconds=0.5 "RetryMaxSeconds=$RMAX" ConnectTimeoutSeconds=2)
 
 # ---- 1. offline: spool with no server -----------------------------------
 i=0

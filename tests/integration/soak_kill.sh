@@ -43,42 +43,48 @@ mkfifo "$T/feed"
 : > "$T/marks"
 
 "$PY" "$(dirname "$0")/lib/esfeed.py" feed "$G" "$T/feed" --rate $RATE \
-  --marks "$T/marks" 2> "$T/feeder.log" &
+  --marks "$T/marks" --done "$T/feed.done" 2> "$T/feeder.log" &
 feeder=$!
 PIDS+=("$feeder")
 
 # the supervisor: restart the agent until it finishes the feed and exits 0
 cat > "$T/supervise.sh" <<'SH'
 #!/bin/bash
-# $1 estel $2 config $3 fifo $4 spool $5 feeder pid $6 pid file $7 log
+# $1 estel $2 config $3 fifo $4 spool $5 the feeder's done file $6 pid
+# file $7 log.  The feeder creates $5 before it closes the FIFO, so an
+# agent that exits 0 after end of input always finds it.
 runs=0
 while :; do
   runs=$((runs + 1))
   input=$3
   # the feed is over: only drain what is spooled (the FIFO has no writer)
-  kill -0 "$5" 2>/dev/null || input=/dev/null
+  [ -e "$5" ] && input=/dev/null
   "$1" run --config "$2" --source eslogger --input "$input" --spool "$4" \
     --drain 2>> "$7" &
   echo $! > "$6"
-  wait $! && { [ "$input" = /dev/null ] || ! kill -0 "$5" 2>/dev/null; } && break
+  wait $! && [ -e "$5" ] && break
   sleep 0.2
 done
 echo "$runs" > "$6.runs"
 SH
-bash "$T/supervise.sh" "$ESTEL" "$T/agent.plist" "$T/feed" "$T/spool" "$feeder" \
+bash "$T/supervise.sh" "$ESTEL" "$T/agent.plist" "$T/feed" "$T/spool" "$T/feed.done" \
   "$T/agent.pid" "$T/agent.log" 2>> "$T/supervise.log" &
 super=$!
 PIDS+=("$super")
+# the supervisor's current agent is not our child: stop it by its pid file
+EXTRA_CLEANUP='p=$(cat "$T/agent.pid" 2>/dev/null) && kill -KILL "$p" 2>/dev/null'
 
 # chaos while the feed runs
 kills_agent=0 kills_ingest=0
-while kill -0 "$feeder" 2>/dev/null; do
+while [ ! -e "$T/feed.done" ]; do
   sleep "$(awk -v r=$RANDOM 'BEGIN {printf "%.2f", 1 + r % 300 / 100}')"
-  kill -0 "$feeder" 2>/dev/null || break
+  [ ! -e "$T/feed.done" ] || break
   if [ $((RANDOM % 3)) != 0 ]; then
     apid=$(cat "$T/agent.pid" 2>/dev/null || true)
     if [ -n "$apid" ] && kill -KILL "$apid" 2>/dev/null; then
       kills_agent=$((kills_agent + 1))
+      # the feed ended meanwhile: the feeder saw no death, so mark its end
+      [ -e "$T/feed.done" ] && echo "$G" >> "$T/marks"
     fi
   else
     ingest_down ingest KILL
@@ -89,8 +95,8 @@ while kill -0 "$feeder" 2>/dev/null; do
 done
 wait "$feeder" || die "feeder failed: $(cat "$T/feeder.log")"
 note "feed done: $(cat "$T/feeder.log"); kills: agent $kills_agent, ingest $kills_ingest"
-wait_for 60 bash -c "! kill -0 $super 2>/dev/null" ||
-  die "the agent did not drain within 60 s after the feed ($(tail -2 "$T/agent.log"))"
+wait_for 120 bash -c "! kill -0 $super 2>/dev/null" ||
+  die "the agent did not drain within 120 s after the feed ($(tail -2 "$T/agent.log"))"
 left=$(find "$T/spool/ready" -name '*.batch' 2>/dev/null | wc -l)
 [ "$left" = 0 ] || die "$left batches still in ready/ after the drain"
 ok "agent killed $kills_agent times and restarted $(cat "$T/agent.pid.runs") times; ingest killed $kills_ingest times; spool drained"

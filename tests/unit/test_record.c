@@ -262,6 +262,36 @@ test_collector_ring_full_becomes_gap_record(void **state)
     config_free(&cfg);
 }
 
+/* Regression (fuzz_record): ext8/16/32 headers are tag + length, and the
+ * type byte counts with the data. */
+static void
+test_record_check_ext_lengths(void **state)
+{
+    static const uint8_t ext8[] = { 0xc7, 0x02, 0x05, 0xaa, 0xbb, 0xc0 };
+    static const uint8_t ext16[] = { 0xc8, 0x00, 0x01, 0x07, 0xcc, 0xc3 };
+    static const uint8_t fixext1[] = { 0xd4, 0x01, 0xdd, 0xc2 };
+    struct estel_buf out;
+    size_t used;
+
+    (void)state;
+    buf_init(&out, 0);
+    assert_int_equal(record_check(ext8, sizeof(ext8), &used, NULL),
+                     ESTEL_OK);
+    assert_int_equal(used, 5);
+    assert_int_equal(record_to_json(ext8, sizeof(ext8), &out, &used, NULL),
+                     ESTEL_OK);
+    buf_terminate(&out);
+    assert_string_equal(out.data, "\"aabb\"");
+    assert_int_equal(record_check(ext16, sizeof(ext16), &used, NULL),
+                     ESTEL_OK);
+    assert_int_equal(used, 5);
+    assert_int_equal(record_check(fixext1, sizeof(fixext1), &used, NULL),
+                     ESTEL_OK);
+    assert_int_equal(used, 3);
+    assert_int_equal(record_check(ext8, 4, &used, NULL), ESTEL_E_CORRUPT);
+    buf_free(&out);
+}
+
 static void
 test_collector_es_sequence_gaps(void **state)
 {
@@ -312,6 +342,7 @@ main(void)
         cmocka_unit_test(test_record_argv_is_capped_and_counted),
         cmocka_unit_test(test_record_ids_are_deterministic),
         cmocka_unit_test(test_record_check_refuses_allocation_bombs),
+        cmocka_unit_test(test_record_check_ext_lengths),
         cmocka_unit_test(test_collector_ring_full_becomes_gap_record),
         cmocka_unit_test(test_collector_es_sequence_gaps),
     };

@@ -8,14 +8,16 @@ varying pid, so every line is a distinct event with a distinct event id.
 
   esfeed.py gen N FILE
       write N lines to FILE
-  esfeed.py feed N FIFO [--rate R] [--marks FILE]
+  esfeed.py feed N FIFO [--rate R] [--marks FILE] [--done FILE]
       stand in for `eslogger | estel run --input -`: open FIFO (blocks until
       an agent opens it), write N lines at R lines/s (default 2000).  When
       the agent dies (EPIPE), append the global_seq_num of the line that
       could not be written to FILE (a "crash mark": what the agent had not
       sealed and what sat in the pipe is lost up to there), reopen the FIFO
       for the next agent and go on from that line.  Exits 0 after the last
-      line, closing the FIFO (the agent sees end of input).
+      line, closing the FIFO (the agent sees end of input); --done FILE is
+      created just before that close, so whoever restarts agents knows the
+      feed is over before the last agent can exit.
 Run with /usr/bin/python3.
 """
 import json
@@ -64,7 +66,7 @@ def gen(n, path):
             f.write(line)
 
 
-def feed(n, fifo, rate, marks):
+def feed(n, fifo, rate, marks, done=None):
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     data = list(lines(n))
     fd = os.open(fifo, os.O_WRONLY)
@@ -89,13 +91,15 @@ def feed(n, fifo, rate, marks):
                 fd = os.open(fifo, os.O_WRONLY)     # the next agent
                 t0 = time.monotonic() - i / rate
                 break
+    if done:
+        open(done, "w").close()
     os.close(fd)
     sys.stderr.write("esfeed: %d lines, %d agent deaths seen\n" % (n, crashes))
 
 
 def main():
     a = sys.argv[1:]
-    rate, marks = 2000.0, None
+    rate, marks, done = 2000.0, None, None
     if "--rate" in a:
         k = a.index("--rate")
         rate = float(a[k + 1])
@@ -104,10 +108,14 @@ def main():
         k = a.index("--marks")
         marks = a[k + 1]
         del a[k:k + 2]
+    if "--done" in a:
+        k = a.index("--done")
+        done = a[k + 1]
+        del a[k:k + 2]
     if len(a) == 3 and a[0] == "gen":
         gen(int(a[1]), a[2])
     elif len(a) == 3 and a[0] == "feed":
-        feed(int(a[1]), a[2], rate, marks)
+        feed(int(a[1]), a[2], rate, marks, done)
     else:
         sys.exit(__doc__)
 

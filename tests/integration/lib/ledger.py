@@ -39,6 +39,7 @@ Checks, per host:
 Exit status 0 when there is no silent loss, no conflict, no missing host
 and every expectation holds; 1 otherwise.  Prints RESULT ledger_* lines.
 """
+import bisect
 import json
 import os
 import re
@@ -247,7 +248,6 @@ def check_gsq(h, total, marks, window):
            "feed_crash_window": 0, "feed_crash_windows": [],
            "feed_silent": 0, "feed_silent_ranges": []}
     order = sorted(landed)
-    import bisect
     for a, b in ranges(missing):
         n = b - a + 1
         if all(in_any(g, es_spans) for g in (a, b)):
