@@ -19,6 +19,9 @@ if ! command -v strace >/dev/null; then
 fi
 work=$(mktemp -d /tmp/estel-faults-XXXXXX)
 trap 'rm -rf "$work"' EXIT
+# LeakSanitizer cannot work under ptrace: in the sanitizer build, keep
+# ASan and UBSan but let strace drive the process.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 if ! strace -f -qq -o /dev/null -e inject=getpid:retval=1 true 2>/dev/null
 then
     echo "spool_faults: SKIPPED: strace cannot trace here (ptrace denied?)"
