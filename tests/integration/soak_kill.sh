@@ -118,6 +118,9 @@ print("# generated %d = landed %d + ES drops %d + reported lost %d + on agent %d
       " + crash windows %d (%s); silent %d; duplicates removed %d"
       % ((g,) + parts + (wins or "none", d["feed_silent"],
                          d["duplicates_removed"])))
+n = d["feed_crash_window_count"]
+print("# crash windows: %d, largest %d events, mean %.0f events"
+      % (n, d["feed_crash_window_max"], parts[4] / n if n else 0))
 sys.exit(0 if sum(parts) == g and d["feed_silent"] == 0 else 1)
 PY
 ok "ledger: every event landed once, was reported lost, or fell in one of $crashes crash windows (each <= $WINDOW events, ending where the agent died); zero silent loss"

@@ -275,6 +275,9 @@ def check_gsq(h, total, marks, window):
         else:
             out["feed_silent"] += n
             out["feed_silent_ranges"].append((a, b))
+    sizes = [b - a + 1 for a, b in out["feed_crash_windows"]]
+    out["feed_crash_window_max"] = max(sizes) if sizes else 0
+    out["feed_crash_window_count"] = len(sizes)
     out["feed_crash_windows"] = out["feed_crash_windows"][:50]
     out["feed_silent_ranges"] = out["feed_silent_ranges"][:20]
     extra = [g for g in landed if g >= total]
