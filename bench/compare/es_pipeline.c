@@ -11,9 +11,11 @@
  * as cli/runtime.c wires them; the runtime itself cannot be used because
  * an ES source never ends, and this run must drain and exit.
  *
- *   estel-es-pipeline --config FILE --spool DIR --server URL
+ *   estel-es-pipeline --config FILE --spool DIR [--server URL]
  *                     --events TSV --count N [--tag T] [--result FILE]
  *
+ * Without a server (none in the configuration either) it stops at the
+ * spool, as `estel run` does: for profiling the collector side alone.
  * What is not here: the kernel's delivery of each message to the client
  * (a mach message received by libEndpointSecurity on macOS).  The driver
  * thread calls the handler directly.  Building the messages happens before
@@ -244,7 +246,8 @@ batcher_main(void *arg)
     if (batcher_run(p->batcher, &p->batcher_err) != ESTEL_OK)
         log_warnx("batcher: %s", p->batcher_err.msg);
     atomic_store(&p->batcher_done, true);
-    transport_set_draining(p->transport);
+    if (p->transport != NULL)
+        transport_set_draining(p->transport);
     return NULL;
 }
 
@@ -269,8 +272,6 @@ open_pipeline(struct pipeline *p, const struct runtime_options *opt,
 
     if ((rc = runtime_configure(&p->cfg, opt, err)) != ESTEL_OK)
         return rc;
-    if (p->cfg.server_url == NULL)
-        return estel_fail(err, ESTEL_E_USAGE, "give --server URL");
     if (p->cfg.host_id != NULL)
         snprintf(p->id.host_id, sizeof(p->id.host_id), "%s",
                  p->cfg.host_id);
@@ -305,7 +306,9 @@ open_pipeline(struct pipeline *p, const struct runtime_options *opt,
     if ((rc = record_encoder_create(&p->gap_enc, &p->id, &lim, err))
         != ESTEL_OK ||
         (rc = batcher_create(&p->batcher, p->spool, p->ring, on_gap, p,
-                             err)) != ESTEL_OK ||
+                             err)) != ESTEL_OK)
+        return rc;
+    if (p->cfg.server_url != NULL &&
         (rc = transport_create(&p->transport, &p->cfg, p->spool, err))
         != ESTEL_OK)
         return rc;
@@ -367,7 +370,7 @@ static void
 usage(FILE *out)
 {
     fprintf(out, "usage: estel-es-pipeline --config FILE --spool DIR "
-            "--server URL --events TSV --count N [--tag T] "
+            "[--server URL] --events TSV --count N [--tag T] "
             "[--result FILE]\n");
 }
 
@@ -435,7 +438,8 @@ main(int argc, char **argv)
     c0 = cpu_s();
     t0 = mono_s();
     pthread_create(&bthr, NULL, batcher_main, p);
-    pthread_create(&uthr, NULL, uploader_main, p);
+    if (p->transport != NULL)
+        pthread_create(&uthr, NULL, uploader_main, p);
     /*
      * The kernel's side: number each message as ES would and hand it to
      * the handler.  A real ES queue holds messages while the client is
@@ -459,13 +463,15 @@ main(int argc, char **argv)
     }
     ring_close(p->ring);
     pthread_join(bthr, NULL);
-    pthread_join(uthr, NULL);
+    if (p->transport != NULL)
+        pthread_join(uthr, NULL);
     c1 = cpu_s();
     t1 = mono_s();
     cs = collector_stats(p->coll);
     printf("es path: %llu messages (%zu distinct from the corpus) -> "
-           "handler -> ring -> batcher -> spool -> uploader\n",
-           (unsigned long long)count, nmsg);
+           "handler -> ring -> batcher -> spool%s\n",
+           (unsigned long long)count, nmsg,
+           p->transport != NULL ? " -> uploader" : " (no server)");
     printf("  %.2f s wall = %.0f events/s; CPU %.2f s (%.2f us/event); "
            "peak RSS %.1f MiB\n", t1 - t0, (double)count / (t1 - t0),
            c1 - c0, (c1 - c0) / (double)count * 1e6,

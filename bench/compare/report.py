@@ -114,14 +114,34 @@ def main():
     sng = next((x for x in rows if x[3] == "sng"), None)
     est = next((x for x in rows if x[3] == "estel"), None)
     esp = next((x for x in rows if x[3] == "es"), None)
-    sng_cpu = g(sng[1], "cpu_us_per_event") if sng else None
-    sng_bpe = g(sng[1], "wire_bytes_per_event") if sng else None
-    est_cpu = g(est[1], "cpu_us_per_event") if est else None
-    est_bpe = g(est[1], "wire_bytes_per_event") if est else None
-    es_cpu = None
-    if esp:
-        es_cpu = num(r, "esd_r%d_cpu_us_per_event" % esp[4],
-                     g(esp[1], "cpu_us_per_event"))
+    def runs_of(base, key, prefix=None):
+        """Every run's value of key (prefix: the ES driver's own keys)."""
+        out = []
+        for i in range(1, repeat + 1):
+            v = num(r, "%s_r%d_%s" % (prefix or base, i, key))
+            if v is None and prefix:
+                v = num(r, "%s_r%d_%s" % (base, i, key))
+            if v is not None:
+                out.append(v)
+        return out
+
+    def median(vals):
+        v = sorted(vals)
+        return v[(len(v) - 1) // 2] if v else None
+
+    cpu_runs = {"sng": runs_of("sng", "cpu_us_per_event"),
+                "estel": runs_of("estel", "cpu_us_per_event"),
+                "es": runs_of("es", "cpu_us_per_event", "esd")}
+    bpe_runs = {"sng": runs_of("sng", "wire_bytes_per_event"),
+                "estel": runs_of("estel", "wire_bytes_per_event")}
+    sng_cpu = median(cpu_runs["sng"])
+    sng_bpe = median(bpe_runs["sng"])
+    est_cpu = median(cpu_runs["estel"])
+    est_bpe = median(bpe_runs["estel"])
+    es_cpu = median(cpu_runs["es"]) if esp else None
+
+    def runs_text(vals, p=2):
+        return ", ".join(fmt(v, p) for v in vals)
 
     L = []
     w = L.append
@@ -154,8 +174,26 @@ def main():
                          "yes" if x and x >= 10 else "**no**"))
     w("")
     w("CPU is user+sys of the shipper's process (all threads) per event "
-      "delivered; the receiver's nginx is measured apart. \"1/x\" means "
-      "estel needs x times less.")
+      "delivered, the median of the runs (syslog-ng: %s; estel: %s%s us); "
+      "the receiver's nginx is measured apart. \"1/x\" means estel needs "
+      "x times less." % (runs_text(cpu_runs["sng"]),
+                         runs_text(cpu_runs["estel"]),
+                         "; ES path: " + runs_text(cpu_runs["es"])
+                         if esp else ""))
+    tot = []
+    for label, tag, _, base, i in rows:
+        c = g(tag, "cpu_s")
+        if base == "es":
+            c = num(r, "esd_r%d_cpu_s" % i, c)
+        rx, n = g(tag, "rx_cpu_s"), g(tag, "events")
+        if c is not None and rx is not None and n:
+            tot.append("%s %s us" % ({"sng": "syslog-ng", "estel": "estel",
+                                      "es": "estel ES path"}[base],
+                                     fmt((c + rx) / n * 1e6, 2)))
+    if tot:
+        w("")
+        w("With the receiver's CPU added (nginx taking the events in, "
+          "median-events/s runs): %s per event." % ", ".join(tot))
     w("")
     w("## Side by side")
     w("")
@@ -194,6 +232,39 @@ def main():
               int(num(r, "verify_silent_cs", 0) +
                   num(r, "verify_feed_silent", 0))))
         w("")
+    if "prof_esl_thread_source" in r:
+        parts = (("json", "JSON parsing (simdjson)"),
+                 ("estel", "estel's code: eslogger/ES mapping, msgpack "
+                           "encoding, ring, batcher"),
+                 ("zstd", "zstd compression"),
+                 ("xxhash", "XXH3 checksums"),
+                 ("libc", "libc (memcpy, memchr, ...)"),
+                 ("kernel", "kernel (reading the input, writes, fsync, "
+                            "wake-ups)"),
+                 ("other", "other"))
+        w("### Where estel's CPU goes")
+        w("")
+        w("`bench/compare/profile.sh`: `perf record` of the collector "
+          "side alone (no server: the upload side costs %s us/event in "
+          "the backlog flush below) on the first %s corpus events; share "
+          "of CPU samples." % (fmt(num(r, "backlog_cpu_us_per_event"), 2),
+                               "{:,}".format(min(events, 200000))))
+        w("")
+        w("| part | eslogger path | ES path |")
+        w("|---|---:|---:|")
+        for k, label in parts:
+            w("| %s | %s %% | %s %% |" % (
+                label, fmt(num(r, "prof_esl_" + k, 0.0), 1),
+                fmt(num(r, "prof_es_" + k, 0.0), 1)
+                if "prof_es_thread_source" in r else "-"))
+        w("| *by thread:* source (read, parse or convert, encode, ring "
+          "push) | %s %% | %s %% |" % (
+              fmt(num(r, "prof_esl_thread_source"), 1),
+              fmt(num(r, "prof_es_thread_source"), 1)))
+        w("| *by thread:* batcher (zstd, checksums, write, fsync) | %s %% "
+          "| %s %% |" % (fmt(num(r, "prof_esl_thread_batcher"), 1),
+                         fmt(num(r, "prof_es_thread_batcher"), 1)))
+        w("")
     w("![events/s, CPU per event, scaling curves and backlog RSS](%s)" %
       os.path.basename(png))
     w("")
@@ -222,7 +293,8 @@ def main():
           "as `estel run`. CPU counts from the first message to the last "
           "acknowledgement (in brackets: the whole process under GNU "
           "time, with building the messages). Not included: the kernel's "
-          "delivery of each message to the client on macOS.")
+          "delivery of each message to the client on macOS. Its peak RSS "
+          "includes the prebuilt messages.")
     w("")
     scal = [k for k in r if k.startswith("scal_")]
     if scal or "backlog_rss_mib" in r:
@@ -336,20 +408,19 @@ def main():
       "cmake --build build && bench/compare/run.sh` (or `--quick`).")
     with open(out, "w") as f:
         f.write("\n".join(L) + "\n")
-    plot(work, r, rows, esp, png, g)
+    plot(work, r, rows, esp, png, g,
+         {k: median(v) for k, v in cpu_runs.items()})
     print("report: %s, %s" % (out, png))
 
 
-def plot(work, r, rows, esp, png, g):
+def plot(work, r, rows, esp, png, g, cpu_median):
     pd = os.path.join(work, "plot")
     os.makedirs(pd, exist_ok=True)
     names = {"sng": "syslog-ng", "estel": "estel (eslogger)",
              "es": "estel (ES path)"}
     with open(os.path.join(pd, "bars.dat"), "w") as f:
         for i, (label, tag, _, base, run) in enumerate(rows):
-            cpu = g(tag, "cpu_us_per_event")
-            if base == "es":
-                cpu = num(r, "esd_r%d_cpu_us_per_event" % run, cpu)
+            cpu = cpu_median.get(base)
             f.write('%d "%s" %s %s %s\n' % (i, names[base],
                                              g(tag, "eps") or 0, cpu or 0,
                                              g(tag, "wire_bytes_per_event")
@@ -390,7 +461,7 @@ set yrange [0:*]
 set xtics scale 0
 plot '%(pd)s/bars.dat' using 3:xtic(2) with boxes lc rgb "#4477aa", \
      '' using 1:3:(sprintf("%%.0f",$3)) with labels offset 0,0.7
-set title "CPU per event, us (user+sys; lower is better)"
+set title "CPU per event, us (user+sys, median run; lower is better)"
 plot '%(pd)s/bars.dat' using 4:xtic(2) with boxes lc rgb "#cc6677", \
      '' using 1:4:(sprintf("%%.2f",$4)) with labels offset 0,0.7
 set key top left
@@ -399,6 +470,7 @@ set logscale x 2
 set title "BatchMaxBytes (zstd -3, unpaced)"
 set xlabel "BatchMaxBytes, KiB"
 set xtics ("64" 64, "256" 256, "1024" 1024, "4096" 4096, "16384" 16384)
+set xrange [45:23000]
 set ylabel "events/s"
 set y2label "CPU us/event"
 set ytics nomirror
@@ -408,11 +480,16 @@ plot %(bmb)s
 set title "CompressionLevel (1 MiB batches, unpaced)"
 unset logscale x
 set xtics autofreq
+set autoscale x
+set logscale y 10
+set yrange [*:*]
 set xlabel "zstd level"
-set ylabel "CPU us/event"
+set ylabel "CPU us/event (log)"
 set y2label "wire bytes/event"
 plot %(lvl)s
 set title "event rate (paced eslogger feed)"
+unset logscale y
+set yrange [0:*]
 set logscale x 10
 set xlabel "events/s offered"
 set ylabel "CPU us/event"

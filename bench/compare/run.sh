@@ -28,7 +28,8 @@
 # load from elsewhere on the box hits all of them alike; each row is the
 # median-events/s run, with all runs listed.  A separate check sends a
 # slice of the corpus through nginx + `estel ingest` and counts every
-# event in the NDJSON (tests/integration/lib/ledger.py).
+# event in the NDJSON (tests/integration/lib/ledger.py); profile.sh shows
+# where estel's CPU goes (perf, when installed).
 #
 # Environment: ESTEL_BUILD (default ./build; needs cli/estel and
 # bench/compare/estel-es-pipeline), ESTEL_PEER_BENCH (the harness),
@@ -95,6 +96,11 @@ done
 vn=$(( N < 50000 ? N : 50000 ))
 head -n "$vn" "$corpus" > "$WORK/verify.ndjson"
 step verify "$here/verify.sh" "$WORK/verify.ndjson" "$WORK/verify"
+# where the CPU goes (perf, collector side, a slice of the corpus)
+pn=$(( N < 200000 ? N : 200000 ))
+head -n "$pn" "$corpus" > "$WORK/profile.ndjson"
+step profile "$here/profile.sh" "$WORK/profile.ndjson" "${ESTEL_CMP_ES_EVENTS:-}"
+rm -f "$WORK/profile.ndjson" "$WORK/verify.ndjson"
 
 if [ $scaling = 1 ]; then
   step scaling "$REPO/bench/scaling/run.sh" --$mode --corpus "$corpus" \
