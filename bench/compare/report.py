@@ -310,7 +310,7 @@ def main():
                 ("CompressionLevel (BatchMaxBytes 1 MiB, unpaced)",
                  "scal_lvl_", "level", None),
                 ("Event rate (eslogger lines fed through a FIFO at that "
-                 "rate)", "scal_rate_", "events/s", None)):
+                 "rate)", "scal_rate_", "offered events/s", None)):
             pts = sorted({k[len(prefix):].split("_")[0] for k in r
                           if k.startswith(prefix)},
                          key=lambda v: (v == "max", float(v) if v != "max"
@@ -458,12 +458,14 @@ set grid ytics
 unset key
 set title "events/s delivered (higher is better)"
 set yrange [0:*]
+set offsets 0, 0, graph 0.08, 0
 set xtics scale 0
 plot '%(pd)s/bars.dat' using 3:xtic(2) with boxes lc rgb "#4477aa", \
      '' using 1:3:(sprintf("%%.0f",$3)) with labels offset 0,0.7
 set title "CPU per event, us (user+sys, median run; lower is better)"
 plot '%(pd)s/bars.dat' using 4:xtic(2) with boxes lc rgb "#cc6677", \
      '' using 1:4:(sprintf("%%.2f",$4)) with labels offset 0,0.7
+set offsets 0, 0, 0, 0
 set key top left
 set style data linespoints
 set logscale x 2

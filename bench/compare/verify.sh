@@ -22,7 +22,7 @@ t0=$(date +%s.%N)
   --spool "$T/spool" --drain 2> "$T/agent.log" || { tail -5 "$T/agent.log"; die "agent failed"; }
 t1=$(date +%s.%N)
 ingest_down ingest
-ledger "$T/ingest/out" --expect "host-0001=$n" --feed "host-0001=$n" > "$T/ledger.out" ||
+ledger "$T/ingest/out" --expect "host-0001=$n" --feed "host-0001=$n" --from-cs 1 > "$T/ledger.out" ||
   { cat "$T/ledger.out"; die "ledger"; }
 grep -v '^RESULT ' "$T/ledger.out"
 bytes=$(cat "$T"/ingest/out/estel-*.ndjson* | wc -c)

@@ -142,7 +142,7 @@ ok "reconnects spread by the random delay, no 5xx from the front"
 # ---- the ledger ---------------------------------------------------------
 spools=()
 for h in "${hosts[@]}"; do spools+=(--spool "$h=$T/spool/$h"); done
-ledger "$T/ingest/out" --hosts "$T/hosts.txt" --expect-all $((P1 + P2)) \
+ledger "$T/ingest/out" --hosts "$T/hosts.txt" --expect-all $((P1 + P2)) --from-cs 1 \
   "${spools[@]}" --quiet > "$T/ledger.txt" || { cat "$T/ledger.txt"; die "ledger"; }
 cat "$T/ledger.txt"
 grep -q 'ledger_on_agent=0 ' "$T/ledger.txt" || die "batches left on agents"

@@ -104,7 +104,7 @@ ingest_down ingest
 
 crashes=$(wc -l < "$T/marks")
 ledger "$T/ingest/out" --feed "host-0001=$G" --crash-marks "host-0001=$T/marks" \
-  --crash-window "$WINDOW" --spool "host-0001=$T/spool" --json "$T/ledger.json" \
+  --crash-window "$WINDOW" --spool "host-0001=$T/spool" --from-cs 1 --json "$T/ledger.json" \
   > "$T/ledger.txt" || { cat "$T/ledger.txt"; die "ledger: silent loss or a conflict"; }
 cat "$T/ledger.txt"
 "$PY" - "$T/ledger.json" "$G" <<'PY' || die "the ledger does not add up"

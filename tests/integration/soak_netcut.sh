@@ -69,7 +69,7 @@ wait "$agent" || die "agent exited $? ($(tail -2 "$T/agent.log"))"
 woken=$(grep -c 'network changed' "$T/agent.log" || true)
 ok "$cuts cuts (${down_s}s offline in ${SECS}s), agent woken by the network change $woken times, drained $((SECONDS - up_at))s after the feed ended"
 ingest_down ingest
-ledger "$T/ingest/out" --feed "host-0001=$G" --expect "host-0001=$G" > "$T/ledger.txt" ||
+ledger "$T/ingest/out" --feed "host-0001=$G" --expect "host-0001=$G" --from-cs 1 > "$T/ledger.txt" ||
   { cat "$T/ledger.txt"; die "ledger"; }
 head -1 "$T/ledger.txt"
 grep -q "ledger_feed_landed=$G " "$T/ledger.txt" || die "not every event landed"

@@ -21,6 +21,8 @@ for messages ES lost) and, optionally, what is still in the agents' spools.
                        (one a line): a missing range ending just before a
                        mark is the documented crash window, not silent
   --crash-window N     largest crash window accepted, in events
+  --from-cs N          every host's first collector sequence number (1 for
+                       a fresh spool): a loss at the very start is a hole
   --json FILE          write the figures as JSON
   --quiet              only the summary lines
 
@@ -184,7 +186,7 @@ def in_any(n, spans):
     return False
 
 
-def check_cs(h, expect):
+def check_cs(h, expect, from_cs=None):
     """Coverage of the host's cs numbers; returns a dict of figures."""
     r = {"host": h.name, "lines": h.lines, "events_landed": h.events,
          "duplicates_removed": h.dups, "conflicts": len(h.conflicts),
@@ -195,6 +197,8 @@ def check_cs(h, expect):
                  on_agent=0)
         return r
     lo, hi = min(h.cs), max(h.cs)
+    if from_cs is not None:
+        lo = min(lo, from_cs)
     for a, b, _ in h.spool:
         hi = max(hi, b)
     gap_spans = [(a, b) for a, b, _, _ in h.gaps]
@@ -319,6 +323,8 @@ def main():
     feeds = {k: int(v) for k, v in kvlist(args, "--feed").items()}
     mark_files = kvlist(args, "--crash-marks")
     window = int(opt(args, "--crash-window", "0"))
+    from_cs = opt(args, "--from-cs")
+    from_cs = int(from_cs) if from_cs is not None else None
     json_out = opt(args, "--json")
     hosts, files = read_outputs(args)
     want = set()
@@ -335,7 +341,7 @@ def main():
         e = expect.get(name)
         if e is None and expect_all is not None:
             e = int(expect_all)
-        r = check_cs(h, e)
+        r = check_cs(h, e, from_cs)
         if name in feeds:
             marks = set()
             if name in mark_files and os.path.exists(mark_files[name]):
