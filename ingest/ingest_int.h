@@ -445,6 +445,13 @@ void path_split(const char *p, size_t n, size_t *dir_len,
 bool path_ext(const char *name, size_t n, const char **ext, size_t *len);
 
 
+/* The string / integer at view key k written as "key" and marked used
+ * (both mappers). */
+void map_str_field(struct jw *w, const char *key, struct view *v,
+                   unsigned k);
+void map_int_field(struct jw *w, const char *key, struct view *v,
+                   unsigned k);
+
 /* ---- map_ecs.c / map_ocsf.c ------------------------------------------- */
 
 enum estel_rc map_ecs(struct rec *r, struct estel_buf *out);

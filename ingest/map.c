@@ -271,3 +271,27 @@ evmap_find(const struct mp_obj *ev, bool has_et, uint64_t et)
     }
     return m != NULL ? m : &evmap_other;
 }
+
+/* The string at view key k as "key" (used: left out of the leftovers). */
+void
+map_str_field(struct jw *w, const char *key, struct view *v, unsigned k)
+{
+    const struct mp_obj *o = view_get(v, k);
+
+    if (o == NULL || o->type != MP_STR)
+        return;
+    jw_kv_str(w, key, o->v.s.p, o->v.s.n);
+    view_use(v, k);
+}
+
+/* The integer at view key k as "key". */
+void
+map_int_field(struct jw *w, const char *key, struct view *v, unsigned k)
+{
+    const struct mp_obj *o = view_get(v, k);
+
+    if (o == NULL)
+        return;
+    jw_kv_int(w, key, o);
+    view_use(v, k);
+}

@@ -15,28 +15,6 @@
 
 #define ECS_VERSION "8.11.0"
 
-static void
-str_field(struct jw *w, const char *key, struct view *v, unsigned k)
-{
-    const struct mp_obj *o = view_get(v, k);
-
-    if (o == NULL || o->type != MP_STR)
-        return;
-    jw_kv_str(w, key, o->v.s.p, o->v.s.n);
-    view_use(v, k);
-}
-
-static void
-int_field(struct jw *w, const char *key, struct view *v, unsigned k)
-{
-    const struct mp_obj *o = view_get(v, k);
-
-    if (o == NULL)
-        return;
-    jw_kv_int(w, key, o);
-    view_use(v, k);
-}
-
 /* ECS user.id / group.id are keywords: "501". */
 static void
 id_field(struct jw *w, const char *obj, struct view *v, unsigned k)
@@ -139,7 +117,7 @@ ecs_file(struct jw *w, struct view *f, const char *path, size_t path_len)
         jw_kv_u64_str(w, "gid", o->v.u);
         view_use(f, FK_GID);
     }
-    int_field(w, "size", f, FK_SIZE);
+    map_int_field(w, "size", f, FK_SIZE);
     time_field(w, "mtime", f, FK_MTIME);
     time_field(w, "ctime", f, FK_CTIME);
     time_field(w, "created", f, FK_BTIME);
@@ -153,8 +131,8 @@ code_signature(struct jw *w, struct view *p)
     const struct mp_obj *csf = view_get(p, PK_CSF);
 
     jw_open(w, "code_signature");
-    str_field(w, "signing_id", p, PK_SIG);
-    str_field(w, "team_id", p, PK_TEAM);
+    map_str_field(w, "signing_id", p, PK_SIG);
+    map_str_field(w, "team_id", p, PK_TEAM);
     if (sig != NULL && sig->type == MP_STR)
         jw_kv_bool(w, "exists", true);
     /* derived: csf stays in estel.process.codesigning_flags */
@@ -174,8 +152,8 @@ ecs_process(struct jw *w, struct view *p, bool with_parent)
     const struct mp_obj *exe = view_get(p, PK_EXE);
     const struct mp_obj *o;
 
-    int_field(w, "pid", p, PK_PID);
-    str_field(w, "entity_id", p, PK_EID);
+    map_int_field(w, "pid", p, PK_PID);
+    map_str_field(w, "entity_id", p, PK_EID);
     if (exe != NULL && (o = file_path(exe)) != NULL)
         /* derived: the whole exe stays in estel.process.executable */
         path_fields(w, o->v.s.p, o->v.s.n, "executable", "name", NULL);
@@ -186,12 +164,12 @@ ecs_process(struct jw *w, struct view *p, bool with_parent)
     id_field(w, "real_group", p, PK_RGID);
     if (view_has(p, PK_PGID)) {
         jw_open(w, "group_leader");
-        int_field(w, "pid", p, PK_PGID);
+        map_int_field(w, "pid", p, PK_PGID);
         jw_close(w);
     }
     if (view_has(p, PK_SID)) {
         jw_open(w, "session_leader");
-        int_field(w, "pid", p, PK_SID);
+        map_int_field(w, "pid", p, PK_SID);
         jw_close(w);
     }
     code_signature(w, p);
@@ -199,8 +177,8 @@ ecs_process(struct jw *w, struct view *p, bool with_parent)
         jw_kv_bool(w, "interactive", true);     /* tty stays in estel */
     if (with_parent) {
         jw_open(w, "parent");
-        int_field(w, "pid", p, PK_PPID);
-        str_field(w, "entity_id", p, PK_PAREID);
+        map_int_field(w, "pid", p, PK_PPID);
+        map_str_field(w, "entity_id", p, PK_PAREID);
         jw_close(w);
     }
 }
@@ -272,7 +250,7 @@ ecs_processes(struct jw *w, struct rec *r)
         ecs_process(w, &r->p, true);
         if (thr != NULL) {
             jw_open(w, "thread");
-            int_field(w, "id", &r->r, RK_THR);
+            map_int_field(w, "id", &r->r, RK_THR);
             jw_close(w);
         }
     }
@@ -323,9 +301,9 @@ ecs_auth(struct jw *w, struct rec *r)
         goto source;
     jw_open(w, "user");
     if (view_has(&r->e, EK_USERNAME))
-        str_field(w, "name", &r->e, EK_USERNAME);
+        map_str_field(w, "name", &r->e, EK_USERNAME);
     else
-        str_field(w, "name", &r->e, EK_FROM_USERNAME);
+        map_str_field(w, "name", &r->e, EK_FROM_USERNAME);
     if (uid != NULL && mp_is_int(uid)) {
         if (uid->type == MP_INT)
             jw_kv_i64_str(w, "id", uid->v.i);
@@ -335,14 +313,14 @@ ecs_auth(struct jw *w, struct rec *r)
     }
     if (view_has(&r->e, EK_TO_USERNAME)) {
         jw_open(w, "target");
-        str_field(w, "name", &r->e, EK_TO_USERNAME);
+        map_str_field(w, "name", &r->e, EK_TO_USERNAME);
         jw_close(w);
     }
     jw_close(w);
 source:
     if (view_has(&r->e, EK_SOURCE_ADDRESS)) {
         jw_open(w, "source");
-        str_field(w, "address", &r->e, EK_SOURCE_ADDRESS);
+        map_str_field(w, "address", &r->e, EK_SOURCE_ADDRESS);
         jw_close(w);
     }
 }
@@ -377,8 +355,8 @@ ecs_event(struct jw *w, struct rec *r)
         jw_kv_cstr(w, "outcome", ok->v.b ? "success" : "failure");
         view_use(&r->e, EK_SUCCESS);
     }
-    str_field(w, "id", &r->r, RK_ID);
-    int_field(w, "sequence", &r->r, RK_CS);
+    map_str_field(w, "id", &r->r, RK_ID);
+    map_int_field(w, "sequence", &r->r, RK_CS);
     jw_kv_cstr(w, "module", "estel");
     jw_kv_cstr(w, "provider", "endpointsecurity");
     jw_kv_cstr(w, "dataset", gap ? "estel.gap" : status ? "estel.status" :
@@ -401,7 +379,7 @@ ecs_head(struct jw *w, struct rec *r)
     jw_close(w);
     ecs_event(w, r);
     jw_open(w, "host");
-    str_field(w, "id", &r->r, RK_HID);
+    map_str_field(w, "id", &r->r, RK_HID);
     jw_open(w, "os");
     jw_kv_cstr(w, "type", "macos");
     jw_close(w);

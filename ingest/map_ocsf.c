@@ -13,28 +13,6 @@
 
 #define OCSF_VERSION "1.3.0"
 
-static void
-str_attr(struct jw *w, const char *key, struct view *v, unsigned k)
-{
-    const struct mp_obj *o = view_get(v, k);
-
-    if (o == NULL || o->type != MP_STR)
-        return;
-    jw_kv_str(w, key, o->v.s.p, o->v.s.n);
-    view_use(v, k);
-}
-
-static void
-int_attr(struct jw *w, const char *key, struct view *v, unsigned k)
-{
-    const struct mp_obj *o = view_get(v, k);
-
-    if (o == NULL)
-        return;
-    jw_kv_int(w, key, o);
-    view_use(v, k);
-}
-
 /* Milliseconds of a ns value; derived, the ns value stays unmapped. */
 static void
 ms_attr(struct jw *w, const char *key, const struct view *v, unsigned k)
@@ -130,7 +108,7 @@ ocsf_file(struct jw *w, const char *key, struct view *f, const char *path,
         view_use(f, FK_INO);
     }
     if (mark) {
-        int_attr(w, "size", f, FK_SIZE);
+        map_int_field(w, "size", f, FK_SIZE);
         uid_obj(w, "owner", f, FK_UID);
     }
     ms_attr(w, "modified_time", f, FK_MTIME);
@@ -147,8 +125,8 @@ ocsf_process(struct jw *w, const char *key, struct view *p, struct rec *r,
     struct view ev;
 
     jw_open(w, key);
-    int_attr(w, "pid", p, PK_PID);
-    str_attr(w, "uid", p, PK_EID);
+    map_int_field(w, "pid", p, PK_PID);
+    map_str_field(w, "uid", p, PK_EID);
     if (exe != NULL && view_read(&ev, view_file_keys, FK_COUNT, exe) &&
         (o = view_get(&ev, FK_PATH)) != NULL) {
         const char *name;
@@ -162,7 +140,7 @@ ocsf_process(struct jw *w, const char *key, struct view *p, struct rec *r,
     uid_obj(w, "user", p, PK_EUID);
     uid_obj(w, "group", p, PK_EGID);
     if (actor && view_has(&r->r, RK_THR))
-        int_attr(w, "tid", &r->r, RK_THR);
+        map_int_field(w, "tid", &r->r, RK_THR);
     if (!actor && r->map->subject == SUBJ_TARGET) {
         const struct mp_obj *cwd = view_get(&r->e, EK_CWD);
         struct view cv;
@@ -177,8 +155,8 @@ ocsf_process(struct jw *w, const char *key, struct view *p, struct rec *r,
             jw_kv_str(w, "working_directory", o->v.s.p, o->v.s.n);
     }
     jw_open(w, "parent_process");
-    int_attr(w, "pid", p, PK_PPID);
-    str_attr(w, "uid", p, PK_PAREID);
+    map_int_field(w, "pid", p, PK_PPID);
+    map_str_field(w, "uid", p, PK_PAREID);
     jw_close(w);
     jw_close(w);
 }
@@ -254,8 +232,8 @@ ocsf_head(struct jw *w, struct rec *r)
     if (r->agent_version != NULL)
         jw_kv_str(w, "version", r->agent_version, r->agent_version_len);
     jw_close(w);
-    str_attr(w, "uid", &r->r, RK_ID);
-    int_attr(w, "sequence", &r->r, RK_CS);
+    map_str_field(w, "uid", &r->r, RK_ID);
+    map_int_field(w, "sequence", &r->r, RK_CS);
     jw_kv_str(w, "event_code", ev->v.s.p, ev->v.s.n);
     view_use(&r->r, RK_EV);
     jw_kv_cstr(w, "log_name", r->kind[0] == 'g' ? "estel.gap" :
@@ -263,7 +241,7 @@ ocsf_head(struct jw *w, struct rec *r)
     jw_kv_i64(w, "processed_time", r->now_ns / 1000000);
     jw_close(w);
     jw_open(w, "device");
-    str_attr(w, "uid", &r->r, RK_HID);
+    map_str_field(w, "uid", &r->r, RK_HID);
     jw_kv_i64(w, "type_id", 0);
     jw_open(w, "os");
     jw_kv_cstr(w, "name", "macOS");
@@ -281,9 +259,9 @@ ocsf_user(struct jw *w, struct rec *r)
 
     jw_open(w, "user");
     if (view_has(&r->e, EK_USERNAME))
-        str_attr(w, "name", &r->e, EK_USERNAME);
+        map_str_field(w, "name", &r->e, EK_USERNAME);
     else
-        str_attr(w, "name", &r->e, EK_TO_USERNAME);
+        map_str_field(w, "name", &r->e, EK_TO_USERNAME);
     if (uid != NULL && mp_is_int(uid)) {
         if (uid->type == MP_INT)
             jw_kv_i64_str(w, "uid", uid->v.i);
@@ -304,7 +282,7 @@ ocsf_user(struct jw *w, struct rec *r)
                  inet_pton(AF_INET6, tmp, a) == 1;
         }
         jw_open(w, "src_endpoint");
-        str_attr(w, ip ? "ip" : "hostname", &r->e, EK_SOURCE_ADDRESS);
+        map_str_field(w, ip ? "ip" : "hostname", &r->e, EK_SOURCE_ADDRESS);
         jw_close(w);
     }
 }
