@@ -9,6 +9,7 @@ if(JANSSON_FOUND)
   foreach(t test_ingest test_ingest_map)
     estel_add_unit_test(NAME ${t}
       SOURCES ${CMAKE_CURRENT_LIST_DIR}/${t}.c
+              ${CMAKE_CURRENT_LIST_DIR}/ingest_check.c
       LIBS estel_ingest PkgConfig::JANSSON PkgConfig::MSGPACK
            PkgConfig::ZSTD PkgConfig::XXHASH)
   endforeach()
