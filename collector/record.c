@@ -5,17 +5,63 @@
  * sequence numbers, host/boot ids, event id) comes first, then "p" (the
  * acting process) and "e" (the payload, keyed by ES member names).  Keys
  * whose value is absent are left out rather than written as nil, so a
- * record is as small as its event.  The packer writes into one reusable
- * buffer: after warm-up no record costs a malloc.
+ * record is as small as its event.  Hashes and ids (event id, entity ids,
+ * cdhash) are msgpack bin: half the bytes of hex, and every decoder
+ * (record_to_json, ingest) shows bin as lowercase hex.
+ *
+ * Speed.  The encoder runs on the ES handler's thread, once per event, so
+ * it is written like a serializer, not like a library call per token:
+ * record_bound() walks the event once to get an upper bound of the record
+ * size, the buffer is grown once to that, and then every writer puts bytes
+ * through a cursor (uint8_t *w) that it takes and returns.  The cursor is a
+ * local, so it lives in a register; a length field in the buffer struct
+ * would have to be reloaded after every byte store (char stores alias
+ * everything).  No bounds check happens per token, and keys, being
+ * literals, compile to a few stores.  The bytes are standard msgpack;
+ * tests decode every record with msgpack-c's unpacker.
  */
 #include "collector/collector.h"
 #include "common/evtype.h"
 
 #include <stdlib.h>
 #include <string.h>
+/* inlined: the ids hash 8- to 48-byte keys, where a call costs as much */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #define RECORD_MAX_BYTES (4u << 20)     /* one record never exceeds this */
+
+/*
+ * Process blocks, remembered.  A process's "p" block is the same on every
+ * event it makes until something in it changes (ppid on reparenting, cs
+ * flags), a busy process makes thousands of events in a row, and encoding
+ * the block is ~3/4 of a record's cost.  A small direct-mapped cache keyed
+ * by (pid, pidversion), two ways a set, keeps recent encodings together
+ * with every input each was made from: a hit is a compare and a copy, and any
+ * difference at all is a miss that encodes afresh.
+ */
+#define PROC_SETS 32
+#define PROC_WAYS 2                 /* e.g. an actor and its exec target */
+#define PROC_SLOT_BYTES 1536
+
+struct proc_facts {                 /* every input of put_process but the
+                                       strings' bytes; zeroed padding */
+    struct ev_token token;
+    int32_t ppid, original_ppid, group_id, session_id;
+    uint32_t cs_flags;
+    int32_t resp_pid, resp_pv, par_pid, par_pv;
+    int32_t cs_validation_category;
+    int64_t start_time_ns;
+    uint32_t sig_len, team_len, exe_len, tty_len;
+    uint32_t bits;
+    uint8_t cdhash[20];
+};
+
+struct proc_slot {
+    struct proc_facts facts;
+    uint32_t enc_len;               /* 0: empty */
+    uint8_t data[PROC_SLOT_BYTES];  /* sig, team, exe, tty, the encoding */
+};
 
 struct record_encoder {
     struct record_identity id;
@@ -23,166 +69,208 @@ struct record_encoder {
     uint64_t entity_seed;               /* hash of host + boot */
     size_t host_len, boot_len;
     struct estel_buf out;
-    bool overflow;                      /* the record hit RECORD_MAX */
+    struct proc_slot (*procs)[PROC_WAYS]; /* PROC_SETS sets */
+    uint8_t victim[PROC_SETS];          /* the way a miss replaces next */
 };
 
+/* ---- writers: each takes the cursor and returns it, advanced ---------- */
+
+static inline uint8_t *
+put_be16(uint8_t *w, uint16_t v)
+{
+    v = __builtin_bswap16(v);
+    memcpy(w, &v, 2);
+    return w + 2;
+}
+
+static inline uint8_t *
+put_be32(uint8_t *w, uint32_t v)
+{
+    v = __builtin_bswap32(v);
+    memcpy(w, &v, 4);
+    return w + 4;
+}
+
+static inline uint8_t *
+put_be64(uint8_t *w, uint64_t v)
+{
+    v = __builtin_bswap64(v);
+    memcpy(w, &v, 8);
+    return w + 8;
+}
+
 /*
- * Writing msgpack.  msgpack-c's packer hands every token (a one-byte map
- * header, a two-byte key...) to a write callback; at ~100 tokens a record
- * that callback and its memcpy cost more than everything else the
- * encoder does (callgrind: ~6,000 instructions a record).  These writers
- * put bytes straight into the reusable buffer, and keys, being literals,
- * compile to a few stores.  The bytes are standard msgpack; tests decode
- * every record with msgpack-c's unpacker.
+ * A number in its smallest msgpack form.  Past the fixint case there is no
+ * branch per size class (they mispredict on ids and times): the class
+ * comes from the highest set bit, and the value goes out as one 8-byte
+ * store, shifted so that its n bytes come first.  The bytes after them are
+ * scratch that the next writer overwrites; record_bound() counts 9 bytes
+ * for every number, so they are always inside the buffer.
  */
 static inline uint8_t *
-room(struct record_encoder *enc, size_t n)
+put_sized(uint8_t *w, uint8_t tag8, uint64_t v, unsigned bytes_needed)
 {
-    struct estel_buf *b = &enc->out;
+    static const uint8_t cls[9] = { 0, 0, 1, 2, 2, 3, 3, 3, 3 };
+    unsigned c = cls[bytes_needed];         /* 1, 2, 4 or 8 bytes */
+    unsigned n = 1u << c;
 
-    if (__builtin_expect(b->cap - b->len > n, 1))
-        return (uint8_t *)b->data + b->len;
-    if (enc->overflow || buf_reserve(b, n) != ESTEL_OK) {
-        enc->overflow = true;
-        return NULL;
+    *w = (uint8_t)(tag8 + c);
+    v = __builtin_bswap64(n == 8 ? v : v << (64 - 8 * n));
+    memcpy(w + 1, &v, 8);
+    return w + 1 + n;
+}
+
+static inline uint8_t *
+put_uint(uint8_t *w, uint64_t v)
+{
+    if (v < 128) {
+        *w = (uint8_t)v;
+        return w + 1;
     }
-    return (uint8_t *)b->data + b->len;
+    return put_sized(w, 0xcc, v, 8 - (unsigned)__builtin_clzll(v) / 8);
 }
 
-static inline void
-put_be(uint8_t *p, uint64_t v, size_t n)
-{
-    uint16_t v16;
-    uint32_t v32;
-
-    switch (n) {
-    case 1:
-        p[0] = (uint8_t)v;
-        break;
-    case 2:
-        v16 = __builtin_bswap16((uint16_t)v);
-        memcpy(p, &v16, 2);
-        break;
-    case 4:
-        v32 = __builtin_bswap32((uint32_t)v);
-        memcpy(p, &v32, 4);
-        break;
-    default:
-        v = __builtin_bswap64(v);
-        memcpy(p, &v, 8);
-        break;
-    }
-}
-
-/* A one-byte type tag followed by an n-byte big-endian value. */
-static inline void
-put_tagged(struct record_encoder *enc, uint8_t tag, uint64_t v, size_t n)
-{
-    uint8_t *p = room(enc, 1 + n);
-
-    if (p == NULL)
-        return;
-    p[0] = tag;
-    put_be(p + 1, v, n);
-    enc->out.len += 1 + n;
-}
-
-static inline void
-pk_byte(struct record_encoder *enc, uint8_t c)
-{
-    uint8_t *p = room(enc, 1);
-
-    if (p != NULL) {
-        *p = c;
-        enc->out.len++;
-    }
-}
-
-static inline void
-pk_uint(struct record_encoder *enc, uint64_t v)
-{
-    if (v < 128)
-        pk_byte(enc, (uint8_t)v);
-    else if (v <= UINT8_MAX)
-        put_tagged(enc, 0xcc, v, 1);
-    else if (v <= UINT16_MAX)
-        put_tagged(enc, 0xcd, v, 2);
-    else if (v <= UINT32_MAX)
-        put_tagged(enc, 0xce, v, 4);
-    else
-        put_tagged(enc, 0xcf, v, 8);
-}
-
-static void
-pk_int(struct record_encoder *enc, int64_t v)
+static inline uint8_t *
+put_int(uint8_t *w, int64_t v)
 {
     if (v >= 0)
-        pk_uint(enc, (uint64_t)v);
-    else if (v >= -32)
-        pk_byte(enc, (uint8_t)(int8_t)v);
-    else if (v >= INT8_MIN)
-        put_tagged(enc, 0xd0, (uint64_t)v & 0xff, 1);
-    else if (v >= INT16_MIN)
-        put_tagged(enc, 0xd1, (uint64_t)v & 0xffff, 2);
-    else if (v >= INT32_MIN)
-        put_tagged(enc, 0xd2, (uint64_t)v & 0xffffffff, 4);
-    else
-        put_tagged(enc, 0xd3, (uint64_t)v, 8);
-}
-
-static inline void
-pk_bool(struct record_encoder *enc, bool v)
-{
-    pk_byte(enc, v ? 0xc3 : 0xc2);
-}
-
-static inline void
-pk_nil(struct record_encoder *enc)
-{
-    pk_byte(enc, 0xc0);
-}
-
-static void
-pk_container(struct record_encoder *enc, uint8_t fix, uint8_t tag16,
-             size_t n)
-{
-    if (n < 16)
-        pk_byte(enc, (uint8_t)(fix | n));
-    else if (n <= UINT16_MAX)
-        put_tagged(enc, tag16, n, 2);
-    else
-        put_tagged(enc, (uint8_t)(tag16 + 1), n, 4);
-}
-
-#define pk_map(enc, n) pk_container((enc), 0x80, 0xde, (n))
-#define pk_array(enc, n) pk_container((enc), 0x90, 0xdc, (n))
-
-static void
-pk_str(struct record_encoder *enc, const char *s, size_t n)
-{
-    uint8_t *p;
-    size_t h;
-
-    if (n < 32)
-        h = 1;
-    else if (n <= UINT8_MAX)
-        h = 2;
-    else if (n <= UINT16_MAX)
-        h = 3;
-    else
-        h = 5;
-    if ((p = room(enc, h + n)) == NULL)
-        return;
-    if (h == 1)
-        p[0] = (uint8_t)(0xa0 | n);
-    else {
-        p[0] = h == 2 ? 0xd9 : h == 3 ? 0xda : 0xdb;
-        put_be(p + 1, n, h - 1);
+        return put_uint(w, (uint64_t)v);
+    if (v >= -32) {
+        *w = (uint8_t)(int8_t)v;
+        return w + 1;
     }
-    if (n > 0)
-        memcpy(p + h, s, n);
-    enc->out.len += h + n;
+    /* bytes needed for a two's complement value: from the highest bit
+     * that differs from the sign */
+    return put_sized(w, 0xd0, (uint64_t)v,
+                     8 - ((unsigned)__builtin_clzll(~(uint64_t)v) - 1) / 8);
 }
+
+static inline uint8_t *
+put_bool(uint8_t *w, bool v)
+{
+    *w = v ? 0xc3 : 0xc2;
+    return w + 1;
+}
+
+static inline uint8_t *
+put_container(uint8_t *w, uint8_t fix, uint8_t tag16, size_t n)
+{
+    if (n < 16) {
+        *w = (uint8_t)(fix | n);
+        return w + 1;
+    }
+    if (n <= UINT16_MAX) {
+        *w = tag16;
+        return put_be16(w + 1, (uint16_t)n);
+    }
+    *w = (uint8_t)(tag16 + 1);
+    return put_be32(w + 1, (uint32_t)n);
+}
+
+#define put_map(w, n) put_container((w), 0x80, 0xde, (n))
+#define put_array(w, n) put_container((w), 0x90, 0xdc, (n))
+
+/*
+ * Most strings in a record are 4-60 bytes (names, ids, paths): copy them
+ * with two overlapping fixed-size moves instead of a call into libc.
+ */
+static inline void
+copy_bytes(uint8_t *d, const void *src, size_t n)
+{
+    const uint8_t *s = src;
+
+    if (n >= 16 && n <= 32) {
+        memcpy(d, s, 16);
+        memcpy(d + n - 16, s + n - 16, 16);
+    } else if (n >= 8 && n < 16) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else if (n < 4) {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    } else {
+        memcpy(d, s, n);
+    }
+}
+
+static inline uint8_t *
+put_str(uint8_t *w, const char *s, size_t n)
+{
+    if (n < 32) {
+        *w++ = (uint8_t)(0xa0 | n);
+    } else if (n <= UINT8_MAX) {
+        *w++ = 0xd9;
+        *w++ = (uint8_t)n;
+    } else if (n <= UINT16_MAX) {
+        *w = 0xda;
+        w = put_be16(w + 1, (uint16_t)n);
+    } else {
+        *w = 0xdb;
+        w = put_be32(w + 1, (uint32_t)n);
+    }
+    copy_bytes(w, s, n);
+    return w + n;
+}
+
+/* An absent string (NULL) is written as "" where the key is mandatory. */
+static inline uint8_t *
+put_evstr(uint8_t *w, struct ev_str s)
+{
+    return put_str(w, s.ptr != NULL ? s.ptr : "", s.ptr != NULL ? s.len : 0);
+}
+
+static inline uint8_t *
+put_bin(uint8_t *w, const void *p, size_t n)
+{
+    if (n <= UINT8_MAX) {
+        w[0] = 0xc4;
+        w[1] = (uint8_t)n;
+        w += 2;
+    } else if (n <= UINT16_MAX) {
+        *w = 0xc5;
+        w = put_be16(w + 1, (uint16_t)n);
+    } else {
+        *w = 0xc6;
+        w = put_be32(w + 1, (uint32_t)n);
+    }
+    copy_bytes(w, p, n);
+    return w + n;
+}
+
+/* An 8-byte id as bin, big-endian so that its hex reads as the number. */
+static inline uint8_t *
+put_bin64(uint8_t *w, uint64_t v)
+{
+    w[0] = 0xc4;
+    w[1] = 8;
+    return put_be64(w + 2, v);
+}
+
+/*
+ * A key.  With a literal the length is a constant and the copy becomes a
+ * store or two.  Keys longer than a fixstr are still written correctly.
+ */
+static inline __attribute__((always_inline)) uint8_t *
+put_key_n(uint8_t *w, const char *key, size_t n)
+{
+    if (n >= 32)
+        return put_str(w, key, n);
+    *w = (uint8_t)(0xa0 | n);
+    memcpy(w + 1, key, n);
+    return w + 1 + n;
+}
+
+#define KEY(w, lit) put_key_n((w), (lit), sizeof(lit) - 1)
+
+/* The bytes a key costs at most, for record_bound(). */
+#define KEY_MAX 40
+/* ... and any number, bool or container header. */
+#define NUM_MAX 9
+/* ... and a string's header. */
+#define STR_HDR_MAX 5
 
 enum estel_rc
 record_encoder_create(struct record_encoder **out,
@@ -206,8 +294,15 @@ record_encoder_create(struct record_encoder **out,
     n = snprintf(seed, sizeof(seed), "%s|%s", enc->id.host_id,
                  enc->id.boot_id);
     enc->entity_seed = XXH3_64bits(seed, (size_t)n);
-    buf_init(&enc->out, RECORD_MAX_BYTES);
+    if ((enc->procs = calloc(PROC_SETS, sizeof(*enc->procs))) == NULL) {
+        free(enc);
+        return estel_fail(err, ESTEL_E_NOMEM, "record encoder: out of "
+                          "memory");
+    }
+    /* a bound this far over the ceiling cannot be a record worth keeping */
+    buf_init(&enc->out, RECORD_MAX_BYTES + (1u << 20));
     if (buf_reserve(&enc->out, 4096) != ESTEL_OK) {
+        free(enc->procs);
         free(enc);
         return estel_fail(err, ESTEL_E_NOMEM, "record encoder: out of "
                           "memory");
@@ -222,6 +317,7 @@ record_encoder_destroy(struct record_encoder **encp)
     if (encp == NULL || *encp == NULL)
         return;
     buf_free(&(*encp)->out);
+    free((*encp)->procs);
     free(*encp);
     *encp = NULL;
 }
@@ -238,101 +334,7 @@ record_entity_id(const struct record_identity *id, int32_t pid,
                                                               (size_t)n));
 }
 
-/* ---- small packing helpers --------------------------------------------- */
-
-/* Keys are literals shorter than 32 bytes: a fixstr, a few stores. */
-static inline __attribute__((always_inline)) void
-pk_key_n(struct record_encoder *enc, const char *key, size_t n)
-{
-    uint8_t *p;
-
-    if (n >= 32) {
-        pk_str(enc, key, n);
-        return;
-    }
-    if ((p = room(enc, n + 1)) == NULL)
-        return;
-    p[0] = (uint8_t)(0xa0 | n);
-    memcpy(p + 1, key, n);
-    enc->out.len += n + 1;
-}
-
-static void
-pk_key(struct record_encoder *enc, const char *key)
-{
-    pk_key_n(enc, key, strlen(key));
-}
-
-/* Literal keys: the length is known at compile time. */
-#define KEY(enc, lit) pk_key_n((enc), (lit), sizeof(lit) - 1)
-
-static void
-pk_kv_str_n(struct record_encoder *enc, const char *key, size_t klen,
-            struct ev_str s)
-{
-    pk_key_n(enc, key, klen);
-    if (s.ptr == NULL)
-        pk_nil(enc);
-    else
-        pk_str(enc, s.ptr, s.len);
-}
-
-static void
-pk_kv_i64_n(struct record_encoder *enc, const char *key, size_t klen,
-            int64_t v)
-{
-    pk_key_n(enc, key, klen);
-    pk_int(enc, v);
-}
-
-static void
-pk_kv_u64_n(struct record_encoder *enc, const char *key, size_t klen,
-            uint64_t v)
-{
-    pk_key_n(enc, key, klen);
-    pk_uint(enc, v);
-}
-
-static void
-pk_hex(struct record_encoder *enc, const uint8_t *p, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    uint8_t *out;
-
-    if (n > 64)
-        n = 64;
-    if ((out = room(enc, 2 + 2 * n)) == NULL)
-        return;
-    out[0] = (uint8_t)(2 * n < 32 ? 0xa0 | (2 * n) : 0xd9);
-    if (2 * n >= 32)
-        *++out = (uint8_t)(2 * n), enc->out.len++;
-    out++;
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = (uint8_t)hex[p[i] >> 4];
-        out[2 * i + 1] = (uint8_t)hex[p[i] & 15];
-    }
-    enc->out.len += 1 + 2 * n;
-}
-
-static void
-pk_kv_u64hex_n(struct record_encoder *enc, const char *key, size_t klen,
-               uint64_t v)
-{
-    uint8_t be[8];
-
-    for (int i = 0; i < 8; i++)
-        be[i] = (uint8_t)(v >> (56 - 8 * i));
-    pk_key_n(enc, key, klen);
-    pk_hex(enc, be, sizeof(be));
-}
-
-#define pk_kv_str(enc, lit, v) pk_kv_str_n((enc), (lit), sizeof(lit) - 1, (v))
-#define pk_kv_i64(enc, lit, v) pk_kv_i64_n((enc), (lit), sizeof(lit) - 1, (v))
-#define pk_kv_u64(enc, lit, v) pk_kv_u64_n((enc), (lit), sizeof(lit) - 1, (v))
-#define pk_kv_u64hex(enc, lit, v) \
-    pk_kv_u64hex_n((enc), (lit), sizeof(lit) - 1, (v))
-
-static uint64_t
+static inline uint64_t
 entity_of(const struct record_encoder *enc, int32_t pid, int32_t pidversion)
 {
     int32_t key[2] = { pid, pidversion };
@@ -340,37 +342,139 @@ entity_of(const struct record_encoder *enc, int32_t pid, int32_t pidversion)
     return XXH3_64bits_withSeed(key, sizeof(key), enc->entity_seed);
 }
 
+/* ---- how big a record can get ------------------------------------------ */
+
+static size_t
+file_bound(const struct ev_file *f)
+{
+    return 1 + 2 * KEY_MAX + STR_HDR_MAX + f->path.len + 1 +
+           11 * (KEY_MAX + NUM_MAX);
+}
+
+static size_t
+process_bound(const struct ev_process *p)
+{
+    return 1 + 30 * (KEY_MAX + NUM_MAX) + 2 * (KEY_MAX + 2 + 20) +
+           2 * STR_HDR_MAX + p->signing_id.len + p->team_id.len +
+           2 * (KEY_MAX + file_bound(&p->executable));
+}
+
+
+static size_t strs_kept(const struct record_encoder *enc,
+                        const struct ev_strs *v);
+
+/* Only the items the argv limits keep count: the rest is never written. */
+static size_t
+strs_bound(const struct record_encoder *enc, const struct ev_strs *v)
+{
+    size_t kept = strs_kept(enc, v), n = 2 * KEY_MAX + 2 * NUM_MAX + 64;
+
+    for (size_t i = 0; i < kept; i++)
+        n += STR_HDR_MAX + v->items[i].len;
+    return n;
+}
+
+static size_t
+field_bound(const struct record_encoder *enc, const struct ev_field *f)
+{
+    size_t n = STR_HDR_MAX + strlen(f->key);
+
+    switch (f->kind) {
+    case EV_STR:
+    case EV_HEX:
+        return n + STR_HDR_MAX + f->v.s.len;
+    case EV_FILE:
+        return n + file_bound(f->v.file);
+    case EV_PROC:
+        return n + process_bound(f->v.proc);
+    case EV_STRS:
+        return n + strs_bound(enc, &f->v.strs);
+    case EV_TOKEN:
+        return n + 1 + 8 * (KEY_MAX + NUM_MAX);
+    default:
+        return n + NUM_MAX;
+    }
+}
+
+static size_t
+fields_bound(const struct record_encoder *enc, const struct ev_field *fields,
+             size_t nfields)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < nfields; i++)
+        n += field_bound(enc, &fields[i]);
+    return n;
+}
+
+/* The envelope: ~16 keys and numbers, the type name, host, boot, id. */
+static size_t
+envelope_bound(const struct record_encoder *enc, size_t name_len)
+{
+    return 1 + 16 * (KEY_MAX + NUM_MAX) + 3 * STR_HDR_MAX + name_len +
+           enc->host_len + enc->boot_len + 2 + 16;
+}
+
+/* Make room for bound bytes and return the cursor, or NULL. */
+static uint8_t *
+begin(struct record_encoder *enc, size_t bound)
+{
+    buf_clear(&enc->out);
+    if (buf_reserve(&enc->out, bound) != ESTEL_OK)
+        return NULL;
+    return (uint8_t *)enc->out.data;
+}
+
+static enum estel_rc
+finish(struct record_encoder *enc, uint8_t *w, const uint8_t **out,
+       size_t *out_len)
+{
+    enc->out.len = (size_t)(w - (uint8_t *)enc->out.data);
+    if (enc->out.len > RECORD_MAX_BYTES)
+        return ESTEL_E_REJECTED;
+    *out = (const uint8_t *)enc->out.data;
+    *out_len = enc->out.len;
+    return ESTEL_OK;
+}
+
 /* ---- files, tokens, processes ------------------------------------------ */
 
-static void
-pk_file(struct record_encoder *enc, const struct ev_file *f)
+static uint8_t *
+put_file(uint8_t *w, const struct ev_file *f)
 {
     const struct ev_stat *st = &f->stat;
-    size_t n = 1 + (f->path_truncated ? 1 : 0) + (f->has_stat ? 11 : 0);
 
-    pk_map(enc, n);
-    KEY(enc, "path");
-    if (f->path.ptr != NULL)
-        pk_str(enc, f->path.ptr, f->path.len);
-    else
-        pk_str(enc, "", 0);
+    w = put_map(w, 1 + (f->path_truncated ? 1 : 0) + (f->has_stat ? 11 : 0));
+    w = KEY(w, "path");
+    w = put_evstr(w, f->path);
     if (f->path_truncated) {
-        KEY(enc, "trunc");
-        pk_bool(enc, true);
+        w = KEY(w, "trunc");
+        w = put_bool(w, true);
     }
     if (!f->has_stat)
-        return;
-    pk_kv_u64(enc, "ino", st->ino);
-    pk_kv_i64(enc, "dev", st->dev);
-    pk_kv_u64(enc, "mode", st->mode);
-    pk_kv_u64(enc, "nlink", st->nlink);
-    pk_kv_u64(enc, "uid", st->uid);
-    pk_kv_u64(enc, "gid", st->gid);
-    pk_kv_i64(enc, "size", st->size);
-    pk_kv_u64(enc, "flags", st->flags);
-    pk_kv_i64(enc, "mtime", st->mtime_ns);
-    pk_kv_i64(enc, "ctime", st->ctime_ns);
-    pk_kv_i64(enc, "btime", st->btime_ns);
+        return w;
+    w = KEY(w, "ino");
+    w = put_uint(w, st->ino);
+    w = KEY(w, "dev");
+    w = put_int(w, st->dev);
+    w = KEY(w, "mode");
+    w = put_uint(w, st->mode);
+    w = KEY(w, "nlink");
+    w = put_uint(w, st->nlink);
+    w = KEY(w, "uid");
+    w = put_uint(w, st->uid);
+    w = KEY(w, "gid");
+    w = put_uint(w, st->gid);
+    w = KEY(w, "size");
+    w = put_int(w, st->size);
+    w = KEY(w, "flags");
+    w = put_uint(w, st->flags);
+    w = KEY(w, "mtime");
+    w = put_int(w, st->mtime_ns);
+    w = KEY(w, "ctime");
+    w = put_int(w, st->ctime_ns);
+    w = KEY(w, "btime");
+    return put_int(w, st->btime_ns);
 }
 
 /*
@@ -379,37 +483,44 @@ pk_file(struct record_encoder *enc, const struct ev_file *f)
  * its compressed size, cost more than they tell; file events carry the
  * stat of the files they touch.
  */
-static void
-pk_path_map(struct record_encoder *enc, const struct ev_file *f)
+static uint8_t *
+put_path_map(uint8_t *w, const struct ev_file *f)
 {
-    pk_map(enc, f->path_truncated ? 2 : 1);
-    KEY(enc, "path");
-    if (f->path.ptr != NULL)
-        pk_str(enc, f->path.ptr, f->path.len);
-    else
-        pk_str(enc, "", 0);
+    w = put_map(w, f->path_truncated ? 2 : 1);
+    w = KEY(w, "path");
+    w = put_evstr(w, f->path);
     if (f->path_truncated) {
-        KEY(enc, "trunc");
-        pk_bool(enc, true);
+        w = KEY(w, "trunc");
+        w = put_bool(w, true);
     }
+    return w;
 }
 
-static void
-pk_token(struct record_encoder *enc, const struct ev_token *t)
+static uint8_t *
+put_token(uint8_t *w, const struct ev_token *t)
 {
-    pk_map(enc, 8);
-    pk_kv_u64(enc, "auid", t->auid);
-    pk_kv_u64(enc, "euid", t->euid);
-    pk_kv_u64(enc, "egid", t->egid);
-    pk_kv_u64(enc, "ruid", t->ruid);
-    pk_kv_u64(enc, "rgid", t->rgid);
-    pk_kv_i64(enc, "pid", t->pid);
-    pk_kv_u64(enc, "asid", t->asid);
-    pk_kv_i64(enc, "pv", t->pidversion);
+    w = put_map(w, 8);
+    w = KEY(w, "auid");
+    w = put_uint(w, t->auid);
+    w = KEY(w, "euid");
+    w = put_uint(w, t->euid);
+    w = KEY(w, "egid");
+    w = put_uint(w, t->egid);
+    w = KEY(w, "ruid");
+    w = put_uint(w, t->ruid);
+    w = KEY(w, "rgid");
+    w = put_uint(w, t->rgid);
+    w = KEY(w, "pid");
+    w = put_int(w, t->pid);
+    w = KEY(w, "asid");
+    w = put_uint(w, t->asid);
+    w = KEY(w, "pv");
+    return put_int(w, t->pidversion);
 }
 
-static void
-pk_process(struct record_encoder *enc, const struct ev_process *p)
+static uint8_t *
+encode_process(uint8_t *w, const struct record_encoder *enc,
+               const struct ev_process *p)
 {
     const struct ev_token *t = &p->token;
     size_t n = 17;      /* the keys written unconditionally */
@@ -417,76 +528,203 @@ pk_process(struct record_encoder *enc, const struct ev_process *p)
     n += p->has_cdhash + (p->signing_id.ptr != NULL) +
          (p->team_id.ptr != NULL) + p->has_tty + p->has_start_time +
          (p->has_parent_tokens ? 6 : 0) + p->has_cs_validation;
-    pk_map(enc, n);
-    pk_kv_i64(enc, "pid", t->pid);                              /* 1 */
-    pk_kv_i64(enc, "pv", t->pidversion);
-    pk_kv_u64hex(enc, "eid", entity_of(enc, t->pid, t->pidversion));
-    pk_kv_i64(enc, "ppid", p->ppid);
-    pk_kv_i64(enc, "oppid", p->original_ppid);                  /* 5 */
-    pk_kv_i64(enc, "pgid", p->group_id);
-    pk_kv_i64(enc, "sid", p->session_id);
-    pk_kv_u64(enc, "auid", t->auid);
-    pk_kv_u64(enc, "euid", t->euid);
-    pk_kv_u64(enc, "egid", t->egid);                            /* 10 */
-    pk_kv_u64(enc, "ruid", t->ruid);
-    pk_kv_u64(enc, "rgid", t->rgid);
-    pk_kv_u64(enc, "asid", t->asid);
-    pk_kv_u64(enc, "csf", p->cs_flags);
-    KEY(enc, "plat");                                        /* 15 */
-    if (p->is_platform_binary)
-        pk_bool(enc, true);
-    else
-        pk_bool(enc, false);
-    KEY(enc, "esc");
-    if (p->is_es_client)
-        pk_bool(enc, true);
-    else
-        pk_bool(enc, false);
+    w = put_map(w, n);
+    w = KEY(w, "pid");                                          /* 1 */
+    w = put_int(w, t->pid);
+    w = KEY(w, "pv");
+    w = put_int(w, t->pidversion);
+    w = KEY(w, "eid");
+    w = put_bin64(w, entity_of(enc, t->pid, t->pidversion));
+    w = KEY(w, "ppid");
+    w = put_int(w, p->ppid);
+    w = KEY(w, "oppid");                                        /* 5 */
+    w = put_int(w, p->original_ppid);
+    w = KEY(w, "pgid");
+    w = put_int(w, p->group_id);
+    w = KEY(w, "sid");
+    w = put_int(w, p->session_id);
+    w = KEY(w, "auid");
+    w = put_uint(w, t->auid);
+    w = KEY(w, "euid");
+    w = put_uint(w, t->euid);
+    w = KEY(w, "egid");                                         /* 10 */
+    w = put_uint(w, t->egid);
+    w = KEY(w, "ruid");
+    w = put_uint(w, t->ruid);
+    w = KEY(w, "rgid");
+    w = put_uint(w, t->rgid);
+    w = KEY(w, "asid");
+    w = put_uint(w, t->asid);
+    w = KEY(w, "csf");
+    w = put_uint(w, p->cs_flags);
+    w = KEY(w, "plat");                                         /* 15 */
+    w = put_bool(w, p->is_platform_binary);
+    w = KEY(w, "esc");
+    w = put_bool(w, p->is_es_client);
     if (p->has_cdhash) {
-        KEY(enc, "cdh");
-        pk_hex(enc, p->cdhash, sizeof(p->cdhash));
+        w = KEY(w, "cdh");
+        w = put_bin(w, p->cdhash, sizeof(p->cdhash));
     }
-    if (p->signing_id.ptr != NULL)
-        pk_kv_str(enc, "sig", p->signing_id);
-    if (p->team_id.ptr != NULL)
-        pk_kv_str(enc, "team", p->team_id);
-    KEY(enc, "exe");                                         /* 17 */
-    pk_path_map(enc, &p->executable);
+    if (p->signing_id.ptr != NULL) {
+        w = KEY(w, "sig");
+        w = put_str(w, p->signing_id.ptr, p->signing_id.len);
+    }
+    if (p->team_id.ptr != NULL) {
+        w = KEY(w, "team");
+        w = put_str(w, p->team_id.ptr, p->team_id.len);
+    }
+    w = KEY(w, "exe");                                          /* 17 */
+    w = put_path_map(w, &p->executable);
     if (p->has_tty) {
-        KEY(enc, "tty");
-        pk_path_map(enc, &p->tty);
+        w = KEY(w, "tty");
+        w = put_path_map(w, &p->tty);
     }
-    if (p->has_start_time)
-        pk_kv_i64(enc, "start", p->start_time_ns);
+    if (p->has_start_time) {
+        w = KEY(w, "start");
+        w = put_int(w, p->start_time_ns);
+    }
     if (p->has_parent_tokens) {
-        pk_kv_i64(enc, "rpid", p->responsible.pid);
-        pk_kv_i64(enc, "rpv", p->responsible.pidversion);
-        pk_kv_u64hex(enc, "reid", entity_of(enc, p->responsible.pid,
-                                            p->responsible.pidversion));
-        pk_kv_i64(enc, "parpid", p->parent.pid);
-        pk_kv_i64(enc, "parpv", p->parent.pidversion);
-        pk_kv_u64hex(enc, "pareid", entity_of(enc, p->parent.pid,
-                                              p->parent.pidversion));
+        w = KEY(w, "rpid");
+        w = put_int(w, p->responsible.pid);
+        w = KEY(w, "rpv");
+        w = put_int(w, p->responsible.pidversion);
+        w = KEY(w, "reid");
+        w = put_bin64(w, entity_of(enc, p->responsible.pid,
+                                   p->responsible.pidversion));
+        w = KEY(w, "parpid");
+        w = put_int(w, p->parent.pid);
+        w = KEY(w, "parpv");
+        w = put_int(w, p->parent.pidversion);
+        w = KEY(w, "pareid");
+        w = put_bin64(w, entity_of(enc, p->parent.pid,
+                                   p->parent.pidversion));
     }
-    if (p->has_cs_validation)
-        pk_kv_i64(enc, "csv", p->cs_validation_category);
+    if (p->has_cs_validation) {
+        w = KEY(w, "csv");
+        w = put_int(w, p->cs_validation_category);
+    }
+    return w;
+}
+
+enum {
+    PB_PLAT = 1 << 0, PB_ESC = 1 << 1, PB_CDHASH = 1 << 2, PB_SIG = 1 << 3,
+    PB_TEAM = 1 << 4, PB_TTY = 1 << 5, PB_EXE_TRUNC = 1 << 6,
+    PB_TTY_TRUNC = 1 << 7, PB_START = 1 << 8, PB_PARENTS = 1 << 9,
+    PB_CSV = 1 << 10
+};
+
+static void
+proc_facts_of(const struct ev_process *p, struct proc_facts *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->token = p->token;
+    f->ppid = p->ppid;
+    f->original_ppid = p->original_ppid;
+    f->group_id = p->group_id;
+    f->session_id = p->session_id;
+    f->cs_flags = p->cs_flags;
+    f->bits = (p->is_platform_binary ? PB_PLAT : 0) |
+              (p->is_es_client ? PB_ESC : 0) |
+              (p->signing_id.ptr != NULL ? PB_SIG : 0) |
+              (p->team_id.ptr != NULL ? PB_TEAM : 0) |
+              (p->executable.path_truncated ? PB_EXE_TRUNC : 0);
+    if (p->has_cdhash) {
+        f->bits |= PB_CDHASH;
+        memcpy(f->cdhash, p->cdhash, sizeof(f->cdhash));
+    }
+    if (p->has_tty) {
+        f->bits |= PB_TTY | (p->tty.path_truncated ? PB_TTY_TRUNC : 0);
+        f->tty_len = (uint32_t)(p->tty.path.ptr != NULL ? p->tty.path.len : 0);
+    }
+    if (p->has_start_time) {
+        f->bits |= PB_START;
+        f->start_time_ns = p->start_time_ns;
+    }
+    if (p->has_parent_tokens) {
+        f->bits |= PB_PARENTS;
+        f->resp_pid = p->responsible.pid;
+        f->resp_pv = p->responsible.pidversion;
+        f->par_pid = p->parent.pid;
+        f->par_pv = p->parent.pidversion;
+    }
+    if (p->has_cs_validation) {
+        f->bits |= PB_CSV;
+        f->cs_validation_category = p->cs_validation_category;
+    }
+    f->sig_len = (uint32_t)(p->signing_id.ptr != NULL ? p->signing_id.len : 0);
+    f->team_len = (uint32_t)(p->team_id.ptr != NULL ? p->team_id.len : 0);
+    f->exe_len = (uint32_t)(p->executable.path.ptr != NULL ?
+                            p->executable.path.len : 0);
+}
+
+/* Compare (store) one of the strings a slot remembers; advance *at. */
+static bool
+slot_str_same(const uint8_t *data, size_t *at, const char *s, size_t n)
+{
+    bool same = n == 0 || memcmp(data + *at, s, n) == 0;
+
+    *at += n;
+    return same;
+}
+
+static void
+slot_str_keep(uint8_t *data, size_t *at, const char *s, size_t n)
+{
+    if (n > 0)
+        memcpy(data + *at, s, n);
+    *at += n;
+}
+
+static uint8_t *
+put_process(uint8_t *w, struct record_encoder *enc,
+            const struct ev_process *p)
+{
+    const struct ev_token *t = &p->token;
+    struct proc_slot *slot;
+    struct proc_facts f;
+    size_t strs, at;
+    uint32_t set;
+    uint8_t *end;
+
+    proc_facts_of(p, &f);
+    strs = (size_t)f.sig_len + f.team_len + f.exe_len + f.tty_len;
+    if (strs > PROC_SLOT_BYTES / 2)
+        return encode_process(w, enc, p);
+    /* an exec's target is the same pid at pidversion + 1: mix both */
+    set = (((uint32_t)t->pid * 0x9E3779B1u ^ (uint32_t)t->pidversion) *
+           0x85EBCA77u) >> 27;
+    for (int way = 0; way < PROC_WAYS; way++) {
+        slot = &enc->procs[set][way];
+        at = 0;
+        if (slot->enc_len != 0 &&
+            memcmp(&slot->facts, &f, sizeof(f)) == 0 &&
+            slot_str_same(slot->data, &at, p->signing_id.ptr, f.sig_len) &&
+            slot_str_same(slot->data, &at, p->team_id.ptr, f.team_len) &&
+            slot_str_same(slot->data, &at, p->executable.path.ptr,
+                          f.exe_len) &&
+            slot_str_same(slot->data, &at, p->tty.path.ptr, f.tty_len)) {
+            copy_bytes(w, slot->data + strs, slot->enc_len);
+            return w + slot->enc_len;
+        }
+    }
+    slot = &enc->procs[set][enc->victim[set]];
+    enc->victim[set] = (uint8_t)((enc->victim[set] + 1) % PROC_WAYS);
+    end = encode_process(w, enc, p);
+    slot->enc_len = 0;
+    if (strs + (size_t)(end - w) <= PROC_SLOT_BYTES) {
+        slot->facts = f;
+        at = 0;
+        slot_str_keep(slot->data, &at, p->signing_id.ptr, f.sig_len);
+        slot_str_keep(slot->data, &at, p->team_id.ptr, f.team_len);
+        slot_str_keep(slot->data, &at, p->executable.path.ptr, f.exe_len);
+        slot_str_keep(slot->data, &at, p->tty.path.ptr, f.tty_len);
+        memcpy(slot->data + strs, w, (size_t)(end - w));
+        slot->enc_len = (uint32_t)(end - w);
+    }
+    return end;
 }
 
 /* ---- payload ----------------------------------------------------------- */
-
-/* Pack a key made of two parts ("args" + "_count") without a temp copy. */
-static void
-pk_key2(struct record_encoder *enc, const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    char tmp[64];
-
-    if (na + nb > sizeof(tmp))
-        nb = sizeof(tmp) - na;      /* keys are short literals */
-    memcpy(tmp, a, na);
-    memcpy(tmp + na, b, nb);
-    pk_key_n(enc, tmp, na + nb);
-}
 
 /* How many leading items fit in the argv limits. */
 static size_t
@@ -514,90 +752,87 @@ field_skipped(const struct record_encoder *enc, const struct ev_field *f)
 static size_t
 field_count(const struct record_encoder *enc, const struct ev_field *f)
 {
+    if (f->kind != EV_STRS)
+        return 1;
     if (field_skipped(enc, f))
         return 0;
-    if (f->kind == EV_STRS)
-        return strs_kept(enc, &f->v.strs) < f->v.strs.count ? 2 : 1;
-    return 1;
+    return strs_kept(enc, &f->v.strs) < f->v.strs.count ? 2 : 1;
 }
 
-static void
-pk_strs(struct record_encoder *enc, const struct ev_field *f)
+static uint8_t *
+put_strs(uint8_t *w, const struct record_encoder *enc,
+         const struct ev_field *f, size_t klen)
 {
     const struct ev_strs *v = &f->v.strs;
     size_t kept = strs_kept(enc, v);
 
-    pk_key(enc, f->key);
-    pk_array(enc, kept);
+    w = put_key_n(w, f->key, klen);
+    w = put_array(w, kept);
     for (size_t i = 0; i < kept; i++)
-        pk_str(enc, v->items[i].ptr != NULL ? v->items[i].ptr : "",
-               v->items[i].len);
+        w = put_evstr(w, v->items[i]);
     if (kept < v->count) {          /* say how many there really were */
-        pk_key2(enc, f->key, "_count");
-        pk_uint(enc, v->count);
+        char key[64];
+        size_t n = klen < sizeof(key) - 6 ? klen : sizeof(key) - 6;
+
+        memcpy(key, f->key, n);
+        memcpy(key + n, "_count", 6);
+        w = put_key_n(w, key, n + 6);
+        w = put_uint(w, v->count);
     }
+    return w;
 }
 
-static void
-pk_field(struct record_encoder *enc, const struct ev_field *f)
+static uint8_t *
+put_field(uint8_t *w, struct record_encoder *enc,
+          const struct ev_field *f)
 {
-    if (field_skipped(enc, f))
-        return;
+    size_t klen = strlen(f->key);
+
     if (f->kind == EV_STRS) {
-        pk_strs(enc, f);
-        return;
+        if (field_skipped(enc, f))
+            return w;
+        return put_strs(w, enc, f, klen);
     }
-    pk_key(enc, f->key);
+    w = put_key_n(w, f->key, klen);
     switch (f->kind) {
     case EV_INT:
-        pk_int(enc, f->v.i);
-        break;
+        return put_int(w, f->v.i);
     case EV_UINT:
-        pk_uint(enc, f->v.u);
-        break;
+        return put_uint(w, f->v.u);
     case EV_BOOL:
-        if (f->v.b)
-            pk_bool(enc, true);
-        else
-            pk_bool(enc, false);
-        break;
+        return put_bool(w, f->v.b);
     case EV_STR:
-        if (f->v.s.ptr == NULL)
-            pk_nil(enc);
-        else
-            pk_str(enc, f->v.s.ptr, f->v.s.len);
-        break;
+        if (f->v.s.ptr == NULL) {
+            *w = 0xc0;
+            return w + 1;
+        }
+        return put_str(w, f->v.s.ptr, f->v.s.len);
     case EV_HEX:
-        pk_hex(enc, (const uint8_t *)f->v.s.ptr, f->v.s.len);
-        break;
+        return put_bin(w, f->v.s.ptr, f->v.s.ptr != NULL ? f->v.s.len : 0);
     case EV_FILE:
-        pk_file(enc, f->v.file);
-        break;
+        return put_file(w, f->v.file);
     case EV_PROC:
-        pk_process(enc, f->v.proc);
-        break;
+        return put_process(w, enc, f->v.proc);
     case EV_TOKEN:
-        pk_token(enc, &f->v.token);
-        break;
+        return put_token(w, &f->v.token);
     default:
-        pk_nil(enc);
+        *w = 0xc0;
+        return w + 1;
     }
 }
 
-static void
-pk_payload(struct record_encoder *enc, const struct estel_event *ev)
+static uint8_t *
+put_fields(uint8_t *w, struct record_encoder *enc,
+           const struct ev_field *fields, size_t nfields, size_t extra)
 {
-    size_t n = 0;
+    size_t n = extra;
 
-    for (size_t i = 0; i < ev->nfields; i++)
-        n += field_count(enc, &ev->fields[i]);
-    if (ev->raw.ptr != NULL)
-        n++;
-    pk_map(enc, n);
-    for (size_t i = 0; i < ev->nfields; i++)
-        pk_field(enc, &ev->fields[i]);
-    if (ev->raw.ptr != NULL)
-        pk_kv_str(enc, "raw", ev->raw);
+    for (size_t i = 0; i < nfields; i++)
+        n += field_count(enc, &fields[i]);
+    w = put_map(w, n);
+    for (size_t i = 0; i < nfields; i++)
+        w = put_field(w, enc, &fields[i]);
+    return w;
 }
 
 /* ---- the envelope ------------------------------------------------------ */
@@ -608,69 +843,59 @@ pk_payload(struct record_encoder *enc, const struct estel_event *ev)
  * host, boot, mach_time, the ES sequence numbers and the actor identify
  * one ES message.
  */
-static void
-pk_event_id(struct record_encoder *enc, const struct estel_event *ev)
+static uint8_t *
+put_event_id(uint8_t *w, const struct record_encoder *enc,
+             const struct estel_event *ev)
 {
     struct {
         uint64_t mach_time, seq, gseq;
         int64_t time_ns;
         uint32_t type;
         int32_t pid, pidversion;
-    } key;
-    XXH128_hash_t h;
+        uint32_t pad;
+    } key = {
+        ev->mach_time, ev->seq_num, ev->global_seq_num, ev->time_ns,
+        ev->type, ev->process.token.pid, ev->process.token.pidversion, 0
+    };
     XXH128_canonical_t c;
 
-    memset(&key, 0, sizeof(key));
-    key.mach_time = ev->mach_time;
-    key.seq = ev->seq_num;
-    key.gseq = ev->global_seq_num;
-    key.time_ns = ev->time_ns;
-    key.type = ev->type;
-    key.pid = ev->process.token.pid;
-    key.pidversion = ev->process.token.pidversion;
-    h = XXH3_128bits_withSeed(&key, sizeof(key), enc->entity_seed);
-    XXH128_canonicalFromHash(&c, h);
-    KEY(enc, "id");
-    pk_hex(enc, c.digest, sizeof(c.digest));
+    XXH128_canonicalFromHash(&c, XXH3_128bits_withSeed(&key, sizeof(key),
+                                                       enc->entity_seed));
+    w = KEY(w, "id");
+    return put_bin(w, c.digest, sizeof(c.digest));
 }
 
 /* Collector records are identified by what made them and their number. */
-static void
-pk_collector_id(struct record_encoder *enc, const char *kind, uint64_t seq)
+static uint8_t *
+put_collector_id(uint8_t *w, const struct record_encoder *enc,
+                 const char *kind, uint64_t seq)
 {
     XXH128_canonical_t c;
-    XXH128_hash_t h = XXH3_128bits_withSeed(kind, strlen(kind),
-                                            enc->entity_seed ^ seq);
 
-    XXH128_canonicalFromHash(&c, h);
-    KEY(enc, "id");
-    pk_hex(enc, c.digest, sizeof(c.digest));
+    XXH128_canonicalFromHash(&c, XXH3_128bits_withSeed(kind, strlen(kind),
+                                                       enc->entity_seed ^
+                                                       seq));
+    w = KEY(w, "id");
+    return put_bin(w, c.digest, sizeof(c.digest));
 }
 
-static void
-pk_envelope(struct record_encoder *enc, const char *name, size_t name_len,
-            uint64_t seq, int64_t time_ns, size_t extra)
+static uint8_t *
+put_envelope(uint8_t *w, const struct record_encoder *enc, const char *name,
+             size_t name_len, uint64_t seq, int64_t time_ns, size_t extra)
 {
-    pk_map(enc, 6 + extra);
-    pk_kv_u64(enc, "v", ESTEL_SCHEMA_VERSION);
-    KEY(enc, "ev");
-    pk_str(enc, name, name_len);
-    pk_kv_u64(enc, "cs", seq);
-    pk_kv_i64(enc, "ts", time_ns);
-    KEY(enc, "hid");
-    pk_str(enc, enc->id.host_id, enc->host_len);
-    KEY(enc, "bid");
-    pk_str(enc, enc->id.boot_id, enc->boot_len);
-}
-
-static enum estel_rc
-finish(struct record_encoder *enc, const uint8_t **out, size_t *out_len)
-{
-    if (enc->overflow)
-        return ESTEL_E_REJECTED;
-    *out = (const uint8_t *)enc->out.data;
-    *out_len = enc->out.len;
-    return ESTEL_OK;
+    w = put_map(w, 6 + extra);
+    w = KEY(w, "v");
+    w = put_uint(w, ESTEL_SCHEMA_VERSION);
+    w = KEY(w, "ev");
+    w = put_str(w, name, name_len);
+    w = KEY(w, "cs");
+    w = put_uint(w, seq);
+    w = KEY(w, "ts");
+    w = put_int(w, time_ns);
+    w = KEY(w, "hid");
+    w = put_str(w, enc->id.host_id, enc->host_len);
+    w = KEY(w, "bid");
+    return put_str(w, enc->id.boot_id, enc->boot_len);
 }
 
 enum estel_rc
@@ -679,6 +904,7 @@ record_encode_event(struct record_encoder *enc, const struct estel_event *ev,
 {
     const char *name = estel_evtype_name(ev->type);
     size_t name_len;
+    uint8_t *w;
 
     if (name != NULL)
         name_len = strlen(name);
@@ -686,25 +912,43 @@ record_encode_event(struct record_encoder *enc, const struct estel_event *ev,
         name = ev->type_name.ptr, name_len = ev->type_name.len;
     else
         name = "unknown", name_len = 7;
-    buf_clear(&enc->out);
-    enc->overflow = false;
-    pk_envelope(enc, name, name_len, seq, ev->time_ns,
-                6 + ev->has_seq + ev->has_global_seq + ev->has_thread);
-    pk_kv_u64(enc, "et", ev->type);
-    pk_kv_u64(enc, "mv", ev->version);
-    pk_kv_u64(enc, "mt", ev->mach_time);
-    if (ev->has_seq)
-        pk_kv_u64(enc, "sq", ev->seq_num);
-    if (ev->has_global_seq)
-        pk_kv_u64(enc, "gsq", ev->global_seq_num);
-    if (ev->has_thread)
-        pk_kv_u64(enc, "thr", ev->thread_id);
-    pk_event_id(enc, ev);
-    KEY(enc, "p");
-    pk_process(enc, &ev->process);
-    KEY(enc, "e");
-    pk_payload(enc, ev);
-    return finish(enc, out, out_len);
+    w = begin(enc, envelope_bound(enc, name_len) + KEY_MAX +
+                   process_bound(&ev->process) + KEY_MAX + NUM_MAX +
+                   fields_bound(enc, ev->fields, ev->nfields) +
+                   (ev->raw.ptr != NULL ? KEY_MAX + STR_HDR_MAX +
+                    ev->raw.len : 0));
+    if (w == NULL)
+        return ESTEL_E_REJECTED;
+    w = put_envelope(w, enc, name, name_len, seq, ev->time_ns,
+                     6 + ev->has_seq + ev->has_global_seq + ev->has_thread);
+    w = KEY(w, "et");
+    w = put_uint(w, ev->type);
+    w = KEY(w, "mv");
+    w = put_uint(w, ev->version);
+    w = KEY(w, "mt");
+    w = put_uint(w, ev->mach_time);
+    if (ev->has_seq) {
+        w = KEY(w, "sq");
+        w = put_uint(w, ev->seq_num);
+    }
+    if (ev->has_global_seq) {
+        w = KEY(w, "gsq");
+        w = put_uint(w, ev->global_seq_num);
+    }
+    if (ev->has_thread) {
+        w = KEY(w, "thr");
+        w = put_uint(w, ev->thread_id);
+    }
+    w = put_event_id(w, enc, ev);
+    w = KEY(w, "p");
+    w = put_process(w, enc, &ev->process);
+    w = KEY(w, "e");
+    w = put_fields(w, enc, ev->fields, ev->nfields, ev->raw.ptr != NULL);
+    if (ev->raw.ptr != NULL) {
+        w = KEY(w, "raw");
+        w = put_str(w, ev->raw.ptr, ev->raw.len);
+    }
+    return finish(enc, w, out, out_len);
 }
 
 enum estel_rc
@@ -713,17 +957,15 @@ record_encode_collector(struct record_encoder *enc, const char *kind,
                         const struct ev_field *fields, size_t nfields,
                         const uint8_t **out, size_t *out_len)
 {
-    size_t n = 0;
+    size_t kind_len = strlen(kind);
+    uint8_t *w = begin(enc, envelope_bound(enc, kind_len) + KEY_MAX +
+                            NUM_MAX + fields_bound(enc, fields, nfields));
 
-    buf_clear(&enc->out);
-    enc->overflow = false;
-    pk_envelope(enc, kind, strlen(kind), seq, time_ns, 2);
-    pk_collector_id(enc, kind, seq);
-    for (size_t i = 0; i < nfields; i++)
-        n += field_count(enc, &fields[i]);
-    KEY(enc, "e");
-    pk_map(enc, n);
-    for (size_t i = 0; i < nfields; i++)
-        pk_field(enc, &fields[i]);
-    return finish(enc, out, out_len);
+    if (w == NULL)
+        return ESTEL_E_REJECTED;
+    w = put_envelope(w, enc, kind, kind_len, seq, time_ns, 2);
+    w = put_collector_id(w, enc, kind, seq);
+    w = KEY(w, "e");
+    w = put_fields(w, enc, fields, nfields, 0);
+    return finish(enc, w, out, out_len);
 }

@@ -272,15 +272,22 @@ evmap_find(const struct mp_obj *ev, bool has_et, uint64_t et)
     return m != NULL ? m : &evmap_other;
 }
 
-/* The string at view key k as "key" (used: left out of the leftovers). */
+/* The string (or bin, as hex) at view key k as "key" (used: left out of
+ * the leftovers). */
 void
 map_str_field(struct jw *w, const char *key, struct view *v, unsigned k)
 {
     const struct mp_obj *o = view_get(v, k);
 
-    if (o == NULL || o->type != MP_STR)
+    if (o == NULL)
         return;
-    jw_kv_str(w, key, o->v.s.p, o->v.s.n);
+    if (o->type == MP_STR)
+        jw_kv_str(w, key, o->v.s.p, o->v.s.n);
+    else if (o->type == MP_BIN) {
+        jw_key(w, key, strlen(key));
+        jw_value_mp(w, o);          /* as lowercase hex */
+    } else
+        return;
     view_use(v, k);
 }
 

@@ -16,6 +16,8 @@
     { name, sizeof(name) - 1, kinds, alias, sizeof(alias) - 1 }
 #define KN(name, kinds) { name, sizeof(name) - 1, kinds, NULL, 0 }
 #define ST MPK(MP_STR)
+/* ids and hashes: bin since the encoder stopped writing hex (str still read) */
+#define ID (MPK(MP_BIN) | MPK(MP_STR))
 #define MAP MPK(MP_MAP)
 #define ARR MPK(MP_ARRAY)
 #define BOOL MPK(MP_BOOL)
@@ -33,7 +35,7 @@ const struct view_key view_record_keys[RK_COUNT] = {
     [RK_SQ] = K("sq", MPK(MP_UINT), "seq_num"),
     [RK_GSQ] = K("gsq", MPK(MP_UINT), "global_seq_num"),
     [RK_THR] = K("thr", MPK(MP_UINT), "thread_id"),
-    [RK_ID] = K("id", ST, "event_id"),
+    [RK_ID] = K("id", ID, "event_id"),
     [RK_P] = K("p", MAP, "process"),
     [RK_E] = K("e", MAP, "payload"),
 };
@@ -41,7 +43,7 @@ const struct view_key view_record_keys[RK_COUNT] = {
 const struct view_key view_process_keys[PK_COUNT] = {
     [PK_PID] = KN("pid", MPK_INT),
     [PK_PV] = K("pv", MPK_INT, "pidversion"),
-    [PK_EID] = K("eid", ST, "entity_id"),
+    [PK_EID] = K("eid", ID, "entity_id"),
     [PK_PPID] = KN("ppid", MPK_INT),
     [PK_OPPID] = K("oppid", MPK_INT, "original_ppid"),
     [PK_PGID] = K("pgid", MPK_INT, "group_id"),
@@ -55,7 +57,7 @@ const struct view_key view_process_keys[PK_COUNT] = {
     [PK_CSF] = K("csf", MPK_INT, "codesigning_flags"),
     [PK_PLAT] = K("plat", BOOL, "platform_binary"),
     [PK_ESC] = K("esc", BOOL, "es_client"),
-    [PK_CDH] = K("cdh", ST, "cdhash"),
+    [PK_CDH] = K("cdh", ID, "cdhash"),
     [PK_SIG] = K("sig", ST | MPK(MP_NIL), "signing_id"),
     [PK_TEAM] = K("team", ST | MPK(MP_NIL), "team_id"),
     [PK_EXE] = K("exe", MAP, "executable"),
@@ -63,10 +65,10 @@ const struct view_key view_process_keys[PK_COUNT] = {
     [PK_START] = K("start", MPK_INT, "start_time_ns"),
     [PK_RPID] = K("rpid", MPK_INT, "responsible_pid"),
     [PK_RPV] = K("rpv", MPK_INT, "responsible_pidversion"),
-    [PK_REID] = K("reid", ST, "responsible_entity_id"),
+    [PK_REID] = K("reid", ID, "responsible_entity_id"),
     [PK_PARPID] = K("parpid", MPK_INT, "parent_pid"),
     [PK_PARPV] = K("parpv", MPK_INT, "parent_pidversion"),
-    [PK_PAREID] = K("pareid", ST, "parent_entity_id"),
+    [PK_PAREID] = K("pareid", ID, "parent_entity_id"),
     [PK_CSV] = K("csv", MPK_INT, "cs_validation_category"),
 };
 

@@ -191,6 +191,39 @@ op_synthetic_encode(void *arg, size_t i)
     return op_encode(arg, i);
 }
 
+/*
+ * Encoding alone, timed directly: the difference of two whole-loop
+ * figures is at the mercy of a shared box.  Each event is made, then
+ * encoded 8 times between two clock reads (~3 us against a 20 ns clock
+ * read), as the source thread does right after making it.
+ */
+static double
+measure_synthetic_encode(struct bench *b)
+{
+    double best = 1e30;
+
+    for (int round = 0; round < b->rounds; round++) {
+        double spent = 0, t0 = now_s();
+        size_t calls = 0;
+
+        do {
+            for (size_t i = 0; i < 10000; i++) {
+                double t;
+
+                op_synthetic(b, i);
+                t = now_s();
+                for (int k = 0; k < 8; k++, calls++)
+                    if (op_encode(b, i) != 0)
+                        return -1.0;
+                spent += now_s() - t;
+            }
+        } while (now_s() - t0 < b->seconds / b->rounds);
+        if (spent * 1e9 / (double)calls < best)
+            best = spent * 1e9 / (double)calls;
+    }
+    return best;
+}
+
 /* ---- the table ----------------------------------------------------------- */
 
 static void
@@ -234,7 +267,7 @@ candidates_rows(struct bench *b)
 static void
 estel_rows(struct bench *b)
 {
-    double parse_l, parse_c, enc_l, all_l, all_c, syn, syn_enc;
+    double parse_l, parse_c, enc_l, all_l, all_c, syn, syn_enc, enc_syn;
 
     parse_l = measure(b, op_parse, b, 0);
     parse_c = measure(b, op_parse, b, b->c.n);
@@ -244,6 +277,7 @@ estel_rows(struct bench *b)
     all_c = measure(b, op_parse_encode, b, b->c.n);
     syn = measure(b, op_synthetic, b, 10000);
     syn_enc = measure(b, op_synthetic_encode, b, 10000);
+    enc_syn = measure_synthetic_encode(b);
     if (parse_l < 0 || parse_c < 0 || all_c < 0) {
         fprintf(stderr, "estel could not parse the corpus\n");
         exit(1);
@@ -258,13 +292,13 @@ estel_rows(struct bench *b)
            1e9 / syn);
     printf("| **synthetic -> record** (per event) | - | %.0f | - | %.0f |\n",
            syn_enc, 1e9 / syn_enc);
-    printf("| record encoding of synthetic events (difference) | - | %.0f "
-           "| - | - |\n", syn_enc - syn);
+    printf("| record encoding of synthetic events (timed alone) | - | %.0f "
+           "| - | %.0f |\n", enc_syn, 1e9 / enc_syn);
     printf("\nGoals: %.0f B line -> record %.2f us (goal < 3 us): %s; "
            "record encoding %.0f ns/event on synthetic events, %.0f ns on "
            "the line (goal < 300 ns): %s.\n", (double)b->c.len[b->c.pick],
-           all_l / 1e3, all_l < 3000 ? "met" : "NOT met", syn_enc - syn,
-           enc_l, syn_enc - syn < 300 ? "met" : "NOT met");
+           all_l / 1e3, all_l < 3000 ? "met" : "NOT met", enc_syn,
+           enc_l, enc_syn < 300 && enc_l < 300 ? "met" : "NOT met");
 }
 
 static int

@@ -148,6 +148,82 @@ test_record_ids_are_deterministic(void **state)
     record_encoder_destroy(&enc);
 }
 
+/* Encode ev with enc and keep a copy of the bytes. */
+static size_t
+encode_copy(struct record_encoder *enc, const struct estel_event *ev,
+            uint64_t seq, uint8_t *out, size_t cap)
+{
+    const uint8_t *rec;
+    size_t len;
+
+    assert_int_equal(record_encode_event(enc, ev, seq, &rec, &len),
+                     ESTEL_OK);
+    assert_true(len <= cap);
+    memcpy(out, rec, len);
+    return len;
+}
+
+/*
+ * The encoder remembers process blocks: a long-lived encoder (warm cache,
+ * many hits) must give exactly the bytes of a fresh one (empty cache).
+ */
+static void
+test_record_process_cache_is_invisible(void **state)
+{
+    static uint8_t a[1 << 16], b[1 << 16];
+    struct record_encoder *warm = encoder(1024, 16, false), *cold;
+    struct synthetic_gen *g = NULL;
+    struct estel_event ev;
+    size_t na, nb;
+
+    (void)state;
+    assert_int_equal(synthetic_create(&g, 3, NULL), ESTEL_OK);
+    for (uint64_t i = 0; i < 3000; i++) {
+        synthetic_next(g, &ev);
+        na = encode_copy(warm, &ev, i, a, sizeof(a));
+        cold = encoder(1024, 16, false);
+        nb = encode_copy(cold, &ev, i, b, sizeof(b));
+        record_encoder_destroy(&cold);
+        assert_int_equal(na, nb);
+        assert_memory_equal(a, b, na);
+    }
+    synthetic_destroy(&g);
+    record_encoder_destroy(&warm);
+}
+
+/* Same pid and pidversion, one input changed: the record must show it. */
+static void
+test_record_process_cache_sees_every_change(void **state)
+{
+    struct record_encoder *enc = encoder(1024, 16, false);
+    struct ev_str argv[1] = { { "ls", 2 } };
+    struct estel_event ev;
+    char sig[8] = "nu-b9fb";
+    const char *j;
+
+    (void)state;
+    exec_event(&ev, argv, 1);
+    ev.nfields = 0;                         /* the actor alone */
+    ev.process.signing_id = (struct ev_str){ sig, 7 };
+    ev.process.ppid = 1;
+    assert_non_null(strstr(as_json(enc, &ev, 1), "\"ppid\":1,"));
+    ev.process.ppid = 77;                   /* reparented */
+    assert_non_null(strstr(as_json(enc, &ev, 2), "\"ppid\":77,"));
+    sig[0] = 'X';                           /* same length, other bytes */
+    assert_non_null(strstr(as_json(enc, &ev, 3), "\"sig\":\"Xu-b9fb\""));
+    ev.process.cs_flags = 0x20000000;
+    assert_non_null(strstr(as_json(enc, &ev, 4), "\"csf\":536870912"));
+    ev.process.has_start_time = true;
+    ev.process.start_time_ns = 5;
+    j = as_json(enc, &ev, 5);
+    assert_non_null(strstr(j, "\"start\":5"));
+    ev.process.has_start_time = false;      /* and back: no stale key */
+    assert_null(strstr(as_json(enc, &ev, 6), "\"start\""));
+    ev.process.executable.path_truncated = true;
+    assert_non_null(strstr(as_json(enc, &ev, 7), "\"trunc\":true"));
+    record_encoder_destroy(&enc);
+}
+
 static void
 test_record_check_refuses_allocation_bombs(void **state)
 {
@@ -341,6 +417,8 @@ main(void)
         cmocka_unit_test(test_record_exec_fields_and_env_off),
         cmocka_unit_test(test_record_argv_is_capped_and_counted),
         cmocka_unit_test(test_record_ids_are_deterministic),
+        cmocka_unit_test(test_record_process_cache_is_invisible),
+        cmocka_unit_test(test_record_process_cache_sees_every_change),
         cmocka_unit_test(test_record_check_refuses_allocation_bombs),
         cmocka_unit_test(test_record_check_ext_lengths),
         cmocka_unit_test(test_collector_ring_full_becomes_gap_record),
