@@ -23,7 +23,9 @@
 #include "common/ring.h"
 #include "config/config.h"
 
-#define ESTEL_SCHEMA_VERSION 1
+/* Schema 2 (0.2): ids and hashes became bin; readers take 1 and 2. */
+#define ESTEL_SCHEMA_VERSION 2
+#define ESTEL_SCHEMA_OLDEST 1
 
 /* ---- the event model -------------------------------------------------- */
 
@@ -175,7 +177,7 @@ ev_cstr(const char *s)
     return r;
 }
 
-/* ---- records (schema v1) ---------------------------------------------- */
+/* ---- records (schema v2) ---------------------------------------------- */
 
 struct record_identity {
     char host_id[72];

@@ -1,5 +1,5 @@
 /*
- * record.c - the schema v1 msgpack record encoder (docs/schema.md).
+ * record.c - the schema v2 msgpack record encoder (docs/schema.md).
  *
  * One map per event with short, stable keys.  The envelope (type, times,
  * sequence numbers, host/boot ids, event id) comes first, then "p" (the

@@ -195,9 +195,11 @@ ingest_check_headers(const struct ingest_request *req,
         return reject(res, 413, err, ESTEL_E_REJECTED, "body of %" PRIu64
                       " bytes exceeds IngestMaxBodyBytes %" PRIu64,
                       content_length, max_body_bytes);
-    if (req->schema == NULL || strcmp(req->schema, "1") != 0)
+    /* 1: agents before 0.2 (ids as hex); view.c reads both */
+    if (req->schema == NULL || (strcmp(req->schema, "1") != 0 &&
+                                strcmp(req->schema, "2") != 0))
         return reject(res, 400, err, ESTEL_E_CORRUPT, "X-Estel-Schema must "
-                      "be 1");
+                      "be 1 or 2");
     if ((rc = check_ids(req, res, err)) != ESTEL_OK)
         return rc;
     if (!parse_u64(req->raw_bytes, &res->raw_bytes) || res->raw_bytes == 0)

@@ -1,5 +1,5 @@
 /*
- * view.c - reading one schema v1 record (docs/schema.md) by known keys.
+ * view.c - reading one schema v1 or v2 record (docs/schema.md) by known keys.
  *
  * The record is read in place: a view keeps one msgpack object per known
  * key, and mappers mark what they put into ECS/OCSF fields.  Whatever is
@@ -458,9 +458,11 @@ read_envelope(struct rec *r, struct mp_tree *tree, const uint8_t *buf,
         if ((rc = need(r, required[i], err)) != ESTEL_OK)
             return rc;
     if (r->r.slot[RK_V]->type != MP_UINT ||
-        r->r.slot[RK_V]->v.u != ESTEL_SCHEMA_VERSION)
+        r->r.slot[RK_V]->v.u < ESTEL_SCHEMA_OLDEST ||
+        r->r.slot[RK_V]->v.u > ESTEL_SCHEMA_VERSION)
         return estel_fail(err, ESTEL_E_CORRUPT, "record schema \"v\" is "
-                          "not %d", ESTEL_SCHEMA_VERSION);
+                          "not %d to %d", ESTEL_SCHEMA_OLDEST,
+                          ESTEL_SCHEMA_VERSION);
     return ESTEL_OK;
 }
 

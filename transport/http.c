@@ -79,7 +79,8 @@ http_headers_build(const struct spool_batch_info *info,
         !add(h, "X-Estel-Records: %" PRIu32, info->record_count) ||
         !add(h, "X-Estel-Raw-Bytes: %" PRIu64, info->raw_bytes) ||
         !add(h, "X-Estel-Checksum: %016" PRIx64, info->checksum) ||
-        !add(h, "X-Estel-Schema: 1") ||
+        /* the record schema the collector writes: ESTEL_SCHEMA_VERSION */
+        !add(h, "X-Estel-Schema: 2") ||
         /* curl adds "Expect: 100-continue" to big POSTs and then waits up
          * to a second for "100 Continue": a round trip per batch */
         !add(h, "Expect:"))

@@ -118,7 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.records = recs;
     req.raw_bytes = raw;
     req.checksum = sum;
-    req.schema = "1";
+    req.schema = "2";
     req.user_agent = (sel & 0x80) ? "estel/1.2.3" : NULL;
     req.client_id = "host-u";
     if (ingest_decode(d, &req, body, len, 1767225600000000000LL, &res,

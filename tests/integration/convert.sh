@@ -47,8 +47,12 @@ recs = [json.loads(l) for l in open(jpath, encoding="utf-8")]
 mp = list(msgpack.Unpacker(open(mpath, "rb"), raw=False, strict_map_key=False))
 assert len(recs) == n == len(mp), (len(recs), n, len(mp))
 for j, m in zip(recs, mp):
-    for k in ("ev", "et", "ts", "cs", "id"):
+    for k in ("ev", "et", "ts", "cs"):
         assert j[k] == m[k], (k, j[k], m[k])
+    # ids are msgpack bin; the JSON form shows their lower-case hex
+    assert isinstance(m["id"], bytes) and len(m["id"]) == 16, m["id"]
+    assert j["id"] == m["id"].hex(), (j["id"], m["id"])
+    assert j["p"]["eid"] == m["p"]["eid"].hex()
 assert [r["cs"] for r in recs] == list(range(1, n + 1))
 by = {}
 for r in recs:

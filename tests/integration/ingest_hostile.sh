@@ -79,8 +79,8 @@ $CRAFT header "$B.zl" "$B.z" X-Estel-Last-Seq 9999
 case_direct "wrong X-Estel-Last-Seq" 400 "$B.zl"
 $CRAFT header "$B.zk" "$B.z" Idempotency-Key host-0001-boot-h-7
 case_direct "Idempotency-Key not host-boot-first" 400 "$B.zk"
-$CRAFT header "$B.zs" "$B.z" X-Estel-Schema 2
-case_direct "X-Estel-Schema 2" 400 "$B.zs"
+$CRAFT header "$B.zs" "$B.z" X-Estel-Schema 3
+case_direct "X-Estel-Schema 3" 400 "$B.zs"
 still_works "bad bodies"
 
 # decompression bombs: 2 GiB of zeros in a few KiB

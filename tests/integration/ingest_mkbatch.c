@@ -172,7 +172,7 @@ main(int argc, char **argv)
                 "X-Estel-Records: %" PRIu64 "\n"
                 "X-Estel-Raw-Bytes: %zu\n"
                 "X-Estel-Checksum: %016" PRIx64 "\n"
-                "X-Estel-Schema: 1\nUser-Agent: estel/%s\n",
+                "X-Estel-Schema: 2\nUser-Agent: estel/%s\n",
                 id.host_id, id.boot_id, first, id.host_id, id.boot_id,
                 first, seq, count, raw.len,
                 (uint64_t)XXH3_64bits(raw.data, raw.len), ESTEL_VERSION);

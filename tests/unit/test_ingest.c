@@ -191,9 +191,11 @@ test_ingest_decode_refuses_bad_headers(void **state)
     b.req.client_id = "host-other";
     expect_status(&b, 403, "not the client certificate's host");
     b.req.client_id = "host-u";
+    b.req.schema = "3";
+    expect_status(&b, 400, "X-Estel-Schema must be 1 or 2");
+    b.req.schema = "1";                     /* an agent before 0.2 */
+    expect_status(&b, 200, "");
     b.req.schema = "2";
-    expect_status(&b, 400, "X-Estel-Schema must be 1");
-    b.req.schema = "1";
     b.req.idempotency_key = "host-u-boot-u-2";
     expect_status(&b, 400, "Idempotency-Key must be");
     b.req.idempotency_key = b.key;

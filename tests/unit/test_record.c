@@ -1,5 +1,5 @@
 /*
- * test_record.c - schema v1 records: encoding, limits, ids, the hostile
+ * test_record.c - schema v2 records: encoding, limits, ids, the hostile
  * input check, JSON printing, and the collector's gap accounting.
  */
 #include <setjmp.h>
@@ -83,7 +83,7 @@ test_record_exec_fields_and_env_off(void **state)
     (void)state;
     exec_event(&ev, argv, 2);
     j = as_json(enc, &ev, 42);
-    assert_non_null(strstr(j, "\"v\":1,\"ev\":\"exec\",\"cs\":42,"));
+    assert_non_null(strstr(j, "\"v\":2,\"ev\":\"exec\",\"cs\":42,"));
     assert_non_null(strstr(j, "\"ts\":1754572895880814738"));
     assert_non_null(strstr(j, "\"hid\":\"hostA\",\"bid\":\"boot1\""));
     assert_non_null(strstr(j, "\"et\":9,\"mv\":9,\"mt\":289350913517,"

@@ -48,7 +48,7 @@ test_transport_headers_follow_the_protocol(void **state)
         "X-Estel-Records: 100",
         "X-Estel-Raw-Bytes: 43700",
         "X-Estel-Checksum: 00ab0000cafe0001",
-        "X-Estel-Schema: 1",
+        "X-Estel-Schema: 2",
         "Expect:",
     };
 
