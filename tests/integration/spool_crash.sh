@@ -17,7 +17,7 @@ PY=/usr/bin/python3             # Debian's: the first python3 on PATH differs
 CYCLES=${ESTEL_CRASH_CYCLES:-50}
 [ "${ESTEL_LONG:-0}" = 1 ] && CYCLES=${ESTEL_CRASH_CYCLES:-500}
 [ -x "$BIN" ] || { echo "spool_crash: no estel binary at $BIN" >&2; exit 1; }
-[ -x "$PY" ] || { echo "spool_crash: $PY missing; skipped"; exit 0; }
+[ -x "$PY" ] || { echo "spool_crash: $PY missing; skipped"; exit 77; }
 
 work=$(mktemp -d /tmp/estel-crash-XXXXXX)
 trap 'rm -rf "$work"' EXIT

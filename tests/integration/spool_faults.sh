@@ -15,7 +15,7 @@ N=20000
 [ -x "$BIN" ] || { echo "spool_faults: no estel binary at $BIN" >&2; exit 1; }
 if ! command -v strace >/dev/null; then
     echo "spool_faults: SKIPPED: strace is not installed"
-    exit 0
+    exit 77
 fi
 work=$(mktemp -d /tmp/estel-faults-XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -25,7 +25,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 if ! strace -f -qq -o /dev/null -e inject=getpid:retval=1 true 2>/dev/null
 then
     echo "spool_faults: SKIPPED: strace cannot trace here (ptrace denied?)"
-    exit 0
+    exit 77
 fi
 
 fail() { echo "spool_faults: FAIL: $*" >&2; tail -5 "$work/run.log" >&2; exit 1; }
