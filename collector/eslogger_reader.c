@@ -56,7 +56,14 @@ eslogger_reader_open(struct eslogger_reader **out, const char *path,
         eslogger_reader_close(&r);
         return estel_fail_errno(err, ESTEL_E_IO, "eslogger: pipe");
     }
-    r->fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    /*
+     * O_NONBLOCK: opening a FIFO (`mkfifo p; eslogger ... >p`) would block
+     * until a writer comes, on the thread that must answer SIGTERM.  With
+     * it the open returns at once and the wait happens in read_more's
+     * poll(), which stop() can end.  Regular files ignore the flag.
+     */
+    r->fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC |
+                                           O_NONBLOCK);
     r->own_fd = !is_stdin;
     if (r->fd < 0) {
         eslogger_reader_close(&r);

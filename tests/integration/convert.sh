@@ -78,6 +78,26 @@ PYEOF
         fail "summary: $(cat "$tmp/err")"
     [ "$(wc -l <"$tmp/out")" = 2 ] || fail "2 records expected"
 
+    # a FIFO: the writer may come later, and SIGTERM ends the wait
+    mkfifo "$tmp/fifo"
+    "$ESTEL_BIN" run --input "$tmp/fifo" --spool "$tmp/spool-fifo" \
+        >"$tmp/fifo.out" 2>&1 &
+    pid=$!
+    sleep 0.5
+    kill -TERM "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -9 "$pid"
+        fail "SIGTERM did not stop estel waiting for a FIFO writer"
+    fi
+    wait "$pid" || fail "run on an idle FIFO: $(cat "$tmp/fifo.out")"
+    "$ESTEL_BIN" convert --input "$tmp/fifo" >"$tmp/out" 2>"$tmp/err" &
+    pid=$!
+    sleep 0.3                       # the reader waits for its writer
+    cat "$DATA/exit.json" "$DATA/fork.json" >"$tmp/fifo"
+    wait "$pid" || fail "convert from a FIFO: $(cat "$tmp/err")"
+    [ "$(wc -l <"$tmp/out")" = 2 ] || fail "2 records from the FIFO expected"
+
     # usage errors
     expect 2 "$ESTEL_BIN" convert
     expect 2 "$ESTEL_BIN" convert --input "$lines" --format xml
