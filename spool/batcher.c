@@ -595,6 +595,17 @@ wait_ms(const struct batcher *b, int64_t now)
     return until < 1 ? 1 : until > 1000 ? 1000 : until;
 }
 
+/* Batches the uploader or a reader gave up on: gap records for them. */
+static void
+report_lost(struct batcher *b)
+{
+    struct spool_gap gaps[SPOOL_GAPS_MAX];
+    size_t n;
+
+    while ((n = spool_take_lost(b->sp, gaps, SPOOL_GAPS_MAX)) != 0)
+        report_gaps(b, gaps, n);
+}
+
 static void
 periodic(struct batcher *b, int64_t now)
 {
@@ -615,6 +626,7 @@ periodic(struct batcher *b, int64_t now)
         return;
     b->next_tick_ns = now + TICK_NS;
     enforce_limits(b);
+    report_lost(b);
     if (b->on_tick != NULL && (len = b->on_tick(b->tick_ctx, &rec)) != 0)
         add_record(b, rec, len);
 }
@@ -625,6 +637,7 @@ finish(struct batcher *b, struct estel_err *err)
 {
     uint64_t lost = 0;
 
+    report_lost(b);
     for (int i = 0; i < 3 && (b->nrec != 0 || b->npending != 0); i++) {
         seal(b);
         if (b->npending != 0)

@@ -539,16 +539,87 @@ spool_trim_dir(struct spool *sp, int dirfd, const char *what,
     spool_dirlist_free(&l);
 }
 
+/*
+ * Records in a batch that went to dead/ or bad/ never land: without a gap
+ * record they would be a silent hole in the sequence.  The range comes
+ * from the index entry, else from the file name (a corrupt file's header
+ * cannot be trusted).  If the batch itself carried gap records, what they
+ * reported is reported again.  The batcher writes the gap records at its
+ * next tick (spool_take_lost); readers never touch the open batch.
+ */
+static void
+queue_lost(struct spool *sp, const struct spool_gap *g)
+{
+    struct spool_gap *last;
+
+    if (sp->nlost < SPOOL_LOST_MAX) {
+        sp->lost[sp->nlost++] = *g;
+        return;
+    }
+    last = &sp->lost[SPOOL_LOST_MAX - 1];   /* full: widen the last one */
+    if (g->first_seq < last->first_seq)
+        last->first_seq = g->first_seq;
+    if (g->last_seq > last->last_seq)
+        last->last_seq = g->last_seq;
+    last->records += g->records;
+    last->batches += g->batches;
+}
+
+void
+spool_note_lost(struct spool *sp, const char *name,
+                const struct ready_ent *e, const char *reason)
+{
+    struct spool_gap g = { .batches = 1, .reason = reason };
+    int64_t created;
+
+    if (e != NULL) {
+        g.first_seq = e->first_seq;
+        g.last_seq = e->last_seq;
+        g.records = e->records;
+    } else if (!batchfile_name_parse(name, &g.first_seq, &g.last_seq,
+                                     &created)) {
+        return;                     /* not a batch of ours */
+    }
+    if (g.records == 0 && g.last_seq >= g.first_seq)
+        g.records = g.last_seq - g.first_seq + 1;
+    pthread_mutex_lock(&sp->mu);
+    queue_lost(sp, &g);
+    if (e != NULL && e->lost_records != 0) {
+        struct spool_gap carried = {
+            .first_seq = e->lost_first_seq, .last_seq = e->lost_last_seq,
+            .records = e->lost_records, .batches = 0, .reason = reason,
+        };
+
+        queue_lost(sp, &carried);
+    }
+    pthread_mutex_unlock(&sp->mu);
+}
+
+size_t
+spool_take_lost(struct spool *sp, struct spool_gap *out, size_t max)
+{
+    size_t n;
+
+    pthread_mutex_lock(&sp->mu);
+    n = sp->nlost < max ? sp->nlost : max;
+    memcpy(out, sp->lost, n * sizeof(*out));
+    memmove(sp->lost, sp->lost + n, (sp->nlost - n) * sizeof(*out));
+    sp->nlost -= n;
+    pthread_mutex_unlock(&sp->mu);
+    return n;
+}
+
 void
 spool_quarantine(struct spool *sp, const char *name, const char *reason)
 {
     struct ready_ent e;
     struct stat st;
     uint64_t size = 0;
+    bool indexed;
 
     if (sp->cfg.inspect)
         return;
-    (void)spool_index_take(sp, name, &e);   /* may already be out */
+    indexed = spool_index_take(sp, name, &e);   /* may already be out */
     if (fstatat(sp->ready_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
         size = (uint64_t)st.st_size;
     if (renameat(sp->ready_fd, name, sp->bad_fd, name) != 0) {
@@ -562,6 +633,7 @@ spool_quarantine(struct spool *sp, const char *name, const char *reason)
         log_warn("spool: %s: fsync after quarantine", sp->dir);
     atomic_fetch_add(&sp->stats.batches_bad, 1);
     atomic_fetch_add(&sp->stats.bad_bytes, size);
+    spool_note_lost(sp, name, indexed ? &e : NULL, "corrupt");
     log_warnx("spool: %s/ready/%s: %s; moved to bad/ (kept for forensics)",
               sp->dir, name, reason);
     spool_trim_dir(sp, sp->bad_fd, "bad", sp->cfg.bad_max_bytes,

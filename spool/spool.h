@@ -111,7 +111,8 @@ struct spool_gap {
     uint64_t records;
     uint64_t batches;
     const char *reason;             /* "spool_full", "spool_max_age",
-                                       "disk_full", "io_error" */
+                                       "disk_full", "io_error",
+                                       "rejected", "corrupt" */
 };
 /*
  * Called on the batcher thread when records were lost; it encodes a gap
@@ -120,6 +121,12 @@ struct spool_gap {
  */
 typedef size_t spool_gap_fn(void *ctx, const struct spool_gap *gap,
                             const uint8_t **rec);
+/*
+ * Batches the readers moved to dead/ ("rejected") or bad/ ("corrupt"),
+ * oldest first, up to max; each is taken once.  The batcher calls this at
+ * its tick and reports them with spool_gap_fn.
+ */
+size_t spool_take_lost(struct spool *sp, struct spool_gap *out, size_t max);
 
 /*
  * Called on the batcher thread about once a second (also while idle); may

@@ -24,6 +24,7 @@
  * probably on the wire; evicting it would report a false gap). */
 #define SPOOL_CLAIM_NS ((int64_t)120 * 1000000000)
 #define SPOOL_GAPS_MAX 8
+#define SPOOL_LOST_MAX 16               /* dead/bad moves awaiting a gap */
 
 struct ready_ent {
     uint64_t first_seq;
@@ -67,6 +68,10 @@ struct spool {
     pthread_mutex_t marker_mu;          /* the marker file (I/O) */
     uint64_t marker_seq;                /* next_seq floor persisted */
     bool bad_full_logged;
+    /* batches moved to dead/ or bad/ by the readers, not yet reported in
+     * a gap record by the batcher (under mu) */
+    struct spool_gap lost[SPOOL_LOST_MAX];
+    size_t nlost;
 };
 
 /* ---- record_seq.c ------------------------------------------------------ */
@@ -109,6 +114,10 @@ enum estel_rc spool_index_add(struct spool *sp, const struct ready_ent *e,
 size_t spool_index_copy(struct spool *sp, const struct ready_ent *after,
                         struct ready_ent *out, size_t max);
 /* Take name's entry out of the index; false if it was not there. */
+/* A batch left ready/ for dead/ or bad/ (e: its index entry, or NULL):
+ * queue its range for a gap record. */
+void spool_note_lost(struct spool *sp, const char *name,
+                     const struct ready_ent *e, const char *reason);
 bool spool_index_take(struct spool *sp, const char *name,
                       struct ready_ent *out);
 void spool_entry_name(const struct ready_ent *e, char *buf, size_t size);

@@ -360,12 +360,13 @@ spool_move_dead(struct spool *sp, const char *name, const char *reason,
     struct stat st;
     uint64_t bytes = 0;
     enum estel_rc rc;
+    bool indexed;
 
     if (sp->cfg.inspect)
         return refuse_inspect(sp, err);
     if ((rc = check_name(sp, name, err)) != ESTEL_OK)
         return rc;
-    (void)spool_index_take(sp, name, &e);   /* may be gone already */
+    indexed = spool_index_take(sp, name, &e);   /* may be gone already */
     if (fstatat(sp->ready_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
         bytes = (uint64_t)st.st_size;
     if (renameat(sp->ready_fd, name, sp->dead_fd, name) != 0) {
@@ -375,6 +376,7 @@ spool_move_dead(struct spool *sp, const char *name, const char *reason,
         return estel_fail_errno(err, ESTEL_E_IO, "spool: cannot move "
                                 "%s/ready/%s to dead/", sp->dir, name);
     }
+    spool_note_lost(sp, name, indexed ? &e : NULL, "rejected");
     rc = write_reason(sp, name, reason, &bytes, err);
     if (estel_fsync_dir(sp->dead_fd) != 0 ||
         estel_fsync_dir(sp->ready_fd) != 0)

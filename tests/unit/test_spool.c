@@ -787,6 +787,19 @@ test_spool_reader_quarantines_and_goes_on(void **state)
     assert_int_equal(info.record_count, 10);
     assert_int_equal(frame.len, info.file_bytes - BATCHFILE_HEADER_BYTES);
     assert_int_equal(atomic_load(&spool_stats(sp)->batches_bad), 3);
+    /* the two batches' ranges await gap records; the junk name has none */
+    {
+        struct spool_gap g[4];
+
+        assert_int_equal(spool_take_lost(sp, g, 4), 2);
+        assert_int_equal(g[0].first_seq, 1);
+        assert_int_equal(g[0].last_seq, 10);
+        assert_int_equal(g[0].records, 10);
+        assert_string_equal(g[0].reason, "corrupt");
+        assert_int_equal(g[1].first_seq, 11);
+        assert_int_equal(g[1].last_seq, 20);
+        assert_int_equal(spool_take_lost(sp, g, 4), 0);     /* taken once */
+    }
     /* removed under the reader: EOF, not an error */
     assert_int_equal(spool_remove(sp, n3, NULL), ESTEL_OK);
     assert_int_equal(spool_read(sp, n3, &frame, &info, NULL), ESTEL_E_EOF);
@@ -822,12 +835,51 @@ test_spool_move_dead(void **state)
     fclose(f);
     assert_string_equal(line, "HTTP 400: bad batch\n");
     assert_int_equal(atomic_load(&spool_stats(sp)->batches_dead), 1);
+    {
+        struct spool_gap g[2];
+
+        assert_int_equal(spool_take_lost(sp, g, 2), 1);
+        assert_int_equal(g[0].first_seq, 1);
+        assert_int_equal(g[0].last_seq, 10);
+        assert_int_equal(g[0].records, 10);
+        assert_int_equal(g[0].batches, 1);
+        assert_string_equal(g[0].reason, "rejected");
+    }
     assert_int_equal(spool_move_dead(sp, n1, "again", NULL), ESTEL_E_EOF);
     spool_close(&sp);
     /* inspect mode refuses to change anything */
     c.inspect = true;
     assert_int_equal(spool_open(&sp, &c, NULL), ESTEL_OK);
     assert_int_equal(spool_remove(sp, n1, NULL), ESTEL_E_USAGE);
+    spool_close(&sp);
+    free(dir);
+}
+
+/* A batch refused for good becomes a gap record the batcher writes. */
+static void
+test_spool_dead_batch_becomes_gap_record(void **state)
+{
+    char *dir = newdir(), n1[SPOOL_NAME_MAX];
+    struct spool_config c;
+    struct spool *sp = NULL;
+    struct gaps gs;
+
+    (void)state;
+    memset(&gs, 0, sizeof(gs));
+    gs.next_seq = 1000;
+    cfg_init(&c, dir);
+    assert_int_equal(spool_open(&sp, &c, NULL), ESTEL_OK);
+    spool_close(&sp);
+    plant(dir, "ready", 1, 10, 1, n1);
+    assert_int_equal(spool_open(&sp, &c, NULL), ESTEL_OK);
+    assert_int_equal(spool_move_dead(sp, n1, "HTTP 422", NULL), ESTEL_OK);
+    run_batcher(sp, 11, 5, 16, &gs);
+    assert_int_equal(gs.n, 1);
+    assert_int_equal(gs.g[0].first_seq, 1);
+    assert_int_equal(gs.g[0].last_seq, 10);
+    assert_int_equal(gs.g[0].records, 10);
+    assert_string_equal(gs.reasons[0], "rejected");
+    assert_int_equal(atomic_load(&spool_stats(sp)->gaps_reported), 1);
     spool_close(&sp);
     free(dir);
 }
@@ -1026,6 +1078,7 @@ main(void)
         cmocka_unit_test(test_spool_age_limit),
         cmocka_unit_test(test_spool_reader_quarantines_and_goes_on),
         cmocka_unit_test(test_spool_move_dead),
+        cmocka_unit_test(test_spool_dead_batch_becomes_gap_record),
         cmocka_unit_test(test_spool_foreach),
         cmocka_unit_test(test_spool_concurrent_writer_and_reader),
     };
