@@ -543,7 +543,8 @@ batch_full(const struct batcher *b, size_t next_len)
  * or a replay source simply waits.  Cheaper than compressing batches only
  * to drop them, and nothing is lost if the disk comes back in time.
  */
-static void
+/* Move records from the ring into batches; returns the bytes moved. */
+static size_t
 drain(struct batcher *b, size_t max_bytes)
 {
     const void *rec;
@@ -553,7 +554,7 @@ drain(struct batcher *b, size_t max_bytes)
         if (batch_full(b, len)) {
             if (b->npending == PENDING_MAX) {
                 b->stalled = true;
-                return;
+                return moved;
             }
             seal(b);
         }
@@ -563,6 +564,7 @@ drain(struct batcher *b, size_t max_bytes)
     }
     if (batch_full(b, 0) && b->npending < PENDING_MAX)
         seal(b);
+    return moved;
 }
 
 /* Stalled: sleep until the next retry (the ring would wake us at once). */
@@ -660,17 +662,28 @@ batcher_run(struct batcher *b, struct estel_err *err)
 {
     int64_t now;
 
+    const struct timespec gather = { 0, 1000000 };
+    size_t moved = 0;
+
     b->next_tick_ns = estel_now_mono_ns();
     while (!atomic_load(&b->stop)) {
         now = estel_now_mono_ns();
         if (b->stalled) {
             nap(b);
             b->stalled = false;
+        } else if (moved != 0) {
+            /*
+             * Records are flowing: let them gather for a millisecond
+             * rather than sleep in ring_wait, where every push into an
+             * empty ring wakes us (at 100k events/s that was a context
+             * switch every few records, ~8 % of the agent's CPU).
+             */
+            (void)nanosleep(&gather, NULL);
         } else {
             (void)ring_wait(b->ring, wait_ms(b, now));  /* timeouts: fine */
         }
         /* bounded, so age, retries and ticks are looked at under load */
-        drain(b, 4 * b->sp->cfg.batch_max_bytes);
+        moved = drain(b, 4 * b->sp->cfg.batch_max_bytes);
         periodic(b, estel_now_mono_ns());
         if (ring_finished(b->ring))
             break;
