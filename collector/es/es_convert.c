@@ -108,6 +108,7 @@
  */
 #include "collector/es/es_int.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,17 +168,31 @@ es_fill_file(struct ev_file *dst, const es_file_t *f)
     dst->stat.btime_ns = ts_ns(f->stat.st_birthtimespec);
 }
 
+/* libbsm's order (auid euid egid ruid rgid pid asid pidversion) is
+ * struct ev_token's: one copy. */
+_Static_assert(sizeof(struct ev_token) == sizeof(audit_token_t) &&
+               offsetof(struct ev_token, egid) == 2 * sizeof(uint32_t) &&
+               offsetof(struct ev_token, pid) == 5 * sizeof(uint32_t) &&
+               offsetof(struct ev_token, pidversion) ==
+               7 * sizeof(uint32_t), "ev_token mirrors audit_token_t");
+
 static void
 fill_token(struct ev_token *dst, const audit_token_t *t)
 {
-    dst->auid = t->val[0];
-    dst->euid = t->val[1];
-    dst->egid = t->val[2];
-    dst->ruid = t->val[3];
-    dst->rgid = t->val[4];
-    dst->pid = (int32_t)t->val[5];
-    dst->asid = t->val[6];
-    dst->pidversion = (int32_t)t->val[7];
+    memcpy(dst, t->val, sizeof(*dst));
+}
+
+/*
+ * ES hands over messages that are not in this core's cache, and each
+ * piece (message, process, files, thread) is a pointer away from the
+ * last: ask for the lines before reading them so the misses overlap
+ * instead of following one another.
+ */
+static inline void
+prefetch_lines(const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i += 64)
+        __builtin_prefetch((const char *)p + i);
 }
 
 /* dst must be zeroed (ev_reset / ev_add_proc do it). */
@@ -185,6 +200,10 @@ void
 es_fill_process(struct ev_process *dst, const es_process_t *p,
                 uint32_t version)
 {
+    if (p->executable != NULL)
+        prefetch_lines(p->executable, sizeof(*p->executable));
+    if (version >= 2 && p->tty != NULL)
+        prefetch_lines(p->tty, sizeof(*p->tty));
     fill_token(&dst->token, &p->audit_token);
     dst->ppid = p->ppid;
     dst->original_ppid = p->original_ppid;
@@ -299,6 +318,10 @@ void
 es_conv_message(struct es_conv *cv, const es_message_t *msg,
                 struct estel_event *ev)
 {
+    if (msg->process != NULL)
+        prefetch_lines(msg->process, sizeof(*msg->process));
+    if (msg->version >= 4 && msg->thread != NULL)
+        __builtin_prefetch(msg->thread);
     ev_reset(ev);
     fill_envelope(msg, ev);
     if (!es_conv_proc_event(cv, msg, ev) &&
