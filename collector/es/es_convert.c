@@ -255,7 +255,10 @@ es_put_file(struct estel_event *ev, const char *key, const es_file_t *f)
 {
     struct ev_file *dst;
 
-    if (f != NULL && (dst = ev_add_file(ev, key)) != NULL)
+    if (f == NULL)
+        return;
+    prefetch_lines(f, sizeof(*f));
+    if ((dst = ev_add_file(ev, key)) != NULL)
         es_fill_file(dst, f);
 }
 
@@ -335,10 +338,11 @@ es_conv_message(struct es_conv *cv, const es_message_t *msg,
     if (msg->version >= 4 && msg->thread != NULL)
         __builtin_prefetch(msg->thread);
     ev_reset(ev);
-    fill_envelope(msg, ev);
+    /* the payload before the actor, whose lines are on their way */
     if (!es_conv_proc_event(cv, msg, ev) &&
         !es_conv_file_event(cv, msg, ev))
         (void)es_conv_user_event(cv, msg, ev);     /* else: no payload */
+    fill_envelope(msg, ev);
     if (msg->action_type == ES_ACTION_TYPE_NOTIFY &&
         msg->action.notify.result_type == ES_RESULT_TYPE_AUTH &&
         msg->action.notify.result.auth == ES_AUTH_RESULT_DENY)
