@@ -213,8 +213,7 @@ push(struct collector *c, uint64_t seq, const uint8_t *rec, size_t len)
     enum estel_rc rc = ring_push(c->ring, rec, len);
 
     if (rc == ESTEL_OK) {
-        atomic_fetch_add_explicit(&c->stats.records_out, 1,
-                                  memory_order_relaxed);
+        collector_count(&c->stats.records_out, 1);
         return ESTEL_OK;
     }
     note_lost(c, seq);
@@ -252,10 +251,9 @@ collector_emit(struct collector *c, const struct estel_event *ev)
     size_t len;
     uint64_t seq;
 
-    atomic_fetch_add_explicit(&c->stats.events_in, 1, memory_order_relaxed);
+    collector_count(&c->stats.events_in, 1);
     if (filtered(c, ev)) {
-        atomic_fetch_add_explicit(&c->stats.events_filtered, 1,
-                                  memory_order_relaxed);
+        collector_count(&c->stats.events_filtered, 1);
         return ESTEL_OK;
     }
     if (!take_seq_with_room(c, &seq))
@@ -278,10 +276,9 @@ collector_emit_wait(struct collector *c, const struct estel_event *ev,
     uint64_t seq;
     enum estel_rc rc;
 
-    atomic_fetch_add_explicit(&c->stats.events_in, 1, memory_order_relaxed);
+    collector_count(&c->stats.events_in, 1);
     if (filtered(c, ev)) {
-        atomic_fetch_add_explicit(&c->stats.events_filtered, 1,
-                                  memory_order_relaxed);
+        collector_count(&c->stats.events_filtered, 1);
         return ESTEL_OK;
     }
     while (!flush_lost(c) && !atomic_load(stop))

@@ -246,6 +246,18 @@ struct collector_stats {
     _Atomic uint64_t gaps_emitted;
 };
 
+/*
+ * Add to a counter only the source thread writes (events_in, records_out,
+ * ...): other threads still read whole values, and the source pays no
+ * locked instruction per event.
+ */
+static inline void
+collector_count(_Atomic uint64_t *n, uint64_t v)
+{
+    atomic_store_explicit(n, atomic_load_explicit(n, memory_order_relaxed) +
+                          v, memory_order_relaxed);
+}
+
 struct collector;
 
 /*

@@ -68,13 +68,31 @@ static const char *const exts[] = { ".tmp", ".json", ".sqlite-wal", ".o",
                                     ".plist", ".log", ".zip", "" };
 
 #define NPROCS 64
+#define NDIRS (sizeof(dirs) / sizeof(dirs[0]))
+#define NUSERS (sizeof(users) / sizeof(users[0]))
+#define NEXTS (sizeof(exts) / sizeof(exts[0]))
+#define DAY_NS (86400LL * 1000000000LL)
 
 struct sproc {
     int32_t pid, pidversion, ppid;
     uint32_t uid;
     size_t bin;
+    size_t cdbin;                   /* the binary its cdhash came from */
     int64_t start_ns;
+};
+
+/* The tables above with their lengths, and the formatted directories:
+ * worked out once so that an event costs copies, not formatting. */
+struct sbin {
+    struct ev_str path, signing_id, team_id;
+    struct ev_str argv[6];
+    size_t argc;
     uint8_t cdhash[20];
+};
+
+struct sdir {
+    char s[96];
+    size_t len;
 };
 
 struct synthetic_gen {
@@ -86,8 +104,11 @@ struct synthetic_gen {
     uint64_t seq[16];
     int32_t next_pid;
     struct sproc procs[NPROCS];
-    char path_a[512], path_b[512], dir_a[512], name_b[128], cwd[512];
-    struct ev_str argv[8];
+    struct sbin bins[NBINARIES];
+    struct sdir dirs[NDIRS][NUSERS];
+    struct sdir cwds[NUSERS];
+    struct ev_str exts[NEXTS];
+    char path_a[128], path_b[128];
 };
 
 static uint64_t
@@ -114,10 +135,41 @@ new_proc(struct synthetic_gen *g, struct sproc *p, int32_t ppid)
     p->pidversion = (int32_t)(100000 + pick(g, 900000));
     p->ppid = ppid;
     p->uid = pick(g, 4) == 0 ? 0 : 501;
-    p->bin = pick(g, NBINARIES);
+    p->bin = p->cdbin = pick(g, NBINARIES);
     p->start_ns = g->now_ns;
-    for (size_t i = 0; i < sizeof(p->cdhash); i++)
-        p->cdhash[i] = (uint8_t)(p->bin * 31 + i * 7);
+}
+
+static void
+set_dir(struct sdir *d, const char *fmt, const char *user)
+{
+    int n = snprintf(d->s, sizeof(d->s), fmt, user);
+
+    d->len = n > 0 && (size_t)n < sizeof(d->s) ? (size_t)n : 0;
+}
+
+static void
+make_tables(struct synthetic_gen *g)
+{
+    for (size_t i = 0; i < NBINARIES; i++) {
+        const struct binary *b = &binaries[i];
+        struct sbin *sb = &g->bins[i];
+
+        sb->path = ev_cstr(b->path);
+        sb->signing_id = ev_cstr(b->signing_id);
+        sb->team_id = ev_cstr(b->team_id);
+        for (sb->argc = 0; sb->argc < 6 && b->argv[sb->argc] != NULL;
+             sb->argc++)
+            sb->argv[sb->argc] = ev_cstr(b->argv[sb->argc]);
+        for (size_t k = 0; k < sizeof(sb->cdhash); k++)
+            sb->cdhash[k] = (uint8_t)(i * 31 + k * 7);
+    }
+    for (size_t d = 0; d < NDIRS; d++)
+        for (size_t u = 0; u < NUSERS; u++)
+            set_dir(&g->dirs[d][u], dirs[d], users[u]);
+    for (size_t u = 0; u < NUSERS; u++)
+        set_dir(&g->cwds[u], "/Users/%s/src/app", users[u]);
+    for (size_t i = 0; i < NEXTS; i++)
+        g->exts[i] = ev_cstr(exts[i]);
 }
 
 enum estel_rc
@@ -128,6 +180,7 @@ synthetic_create(struct synthetic_gen **out, uint64_t seed,
 
     if ((g = calloc(1, sizeof(*g))) == NULL)
         return estel_fail(err, ESTEL_E_NOMEM, "synthetic: out of memory");
+    make_tables(g);
     g->state = seed * 0x9E3779B97F4A7C15ull + 0x1234567;
     if (g->state == 0)
         g->state = 1;
@@ -150,10 +203,10 @@ synthetic_destroy(struct synthetic_gen **g)
 }
 
 static void
-fill_file(struct ev_file *f, const char *path, uint32_t mode, uint32_t uid,
+fill_file(struct ev_file *f, struct ev_str path, uint32_t mode, uint32_t uid,
           int64_t size, int64_t t_ns, uint64_t ino)
 {
-    f->path = ev_cstr(path);
+    f->path = path;
     f->path_truncated = false;
     f->has_stat = true;
     f->stat.dev = 16777234;
@@ -166,16 +219,17 @@ fill_file(struct ev_file *f, const char *path, uint32_t mode, uint32_t uid,
     f->stat.flags = 0;
     f->stat.mtime_ns = t_ns;
     f->stat.ctime_ns = t_ns;
-    f->stat.btime_ns = t_ns - 86400LL * 1000000000LL;
+    f->stat.btime_ns = t_ns - DAY_NS;
 }
 
+/* p is zeroed (ev_reset / ev_add_proc): only the set fields are written. */
 static void
 fill_proc(struct synthetic_gen *g, struct ev_process *p,
           const struct sproc *s)
 {
-    const struct binary *b = &binaries[s->bin];
+    const struct sbin *sb = &g->bins[s->bin];
+    bool platform = sb->team_id.ptr == NULL;
 
-    memset(p, 0, sizeof(*p));
     p->token.auid = s->uid == 0 ? 4294967295u : s->uid;
     p->token.euid = p->token.ruid = s->uid;
     p->token.egid = p->token.rgid = 20;
@@ -185,14 +239,14 @@ fill_proc(struct synthetic_gen *g, struct ev_process *p,
     p->ppid = p->original_ppid = s->ppid;
     p->group_id = s->pid;
     p->session_id = s->ppid > 1 ? s->ppid : s->pid;
-    p->cs_flags = b->team_id == NULL ? 0x26000a03u : 0x22010301u;
-    p->is_platform_binary = b->team_id == NULL;
+    p->cs_flags = platform ? 0x26000a03u : 0x22010301u;
+    p->is_platform_binary = platform;
     p->has_cdhash = true;
-    memcpy(p->cdhash, s->cdhash, sizeof(p->cdhash));
-    p->signing_id = ev_cstr(b->signing_id);
-    p->team_id = ev_cstr(b->team_id);
-    fill_file(&p->executable, b->path, 0100755, 0, 1048576 + s->bin * 4096,
-              g->now_ns - 86400LL * 30 * 1000000000LL, 1000 + s->bin);
+    memcpy(p->cdhash, g->bins[s->cdbin].cdhash, sizeof(p->cdhash));
+    p->signing_id = sb->signing_id;
+    p->team_id = sb->team_id;
+    fill_file(&p->executable, sb->path, 0100755, 0, 1048576 + s->bin * 4096,
+              g->now_ns - 30 * DAY_NS, 1000 + s->bin);
     p->has_start_time = true;
     p->start_time_ns = s->start_ns;
     p->has_parent_tokens = true;
@@ -202,47 +256,61 @@ fill_proc(struct synthetic_gen *g, struct ev_process *p,
     p->parent.pidversion = s->ppid * 7;
 }
 
-static void
-make_path(struct synthetic_gen *g, char *out, size_t size, char *dir,
-          size_t dsize, char *name, size_t nsize)
+static size_t
+put(char *dst, const char *src, size_t n)
 {
-    char d[256], n[96];
+    memcpy(dst, src, n);
+    return n;
+}
 
-    snprintf(d, sizeof(d), dirs[pick(g, sizeof(dirs) / sizeof(dirs[0]))],
-             users[pick(g, 4)]);
-    snprintf(n, sizeof(n), "f%05u%s", pick(g, 50000),
-             exts[pick(g, sizeof(exts) / sizeof(exts[0]))]);
-    snprintf(out, size, "%s/%s", d, n);
-    if (dir != NULL)
-        snprintf(dir, dsize, "%s", d);
-    if (name != NULL)
-        snprintf(name, nsize, "%s", n);
+/* "<dir>/f<5 digits><ext>" into out; the picks are made in the order
+ * dir, user, number, extension (the stream depends on it). */
+static size_t
+make_path(struct synthetic_gen *g, char *out, const struct sdir **dir,
+          struct ev_str *name)
+{
+    uint32_t di = pick(g, NDIRS);
+    const struct sdir *d = &g->dirs[di][pick(g, NUSERS)];
+    uint32_t num = pick(g, 50000);
+    struct ev_str ext = g->exts[pick(g, NEXTS)];
+    size_t n = put(out, d->s, d->len);
+
+    out[n++] = '/';
+    name->ptr = out + n;
+    out[n++] = 'f';
+    for (int i = 4; i >= 0; i--, num /= 10)
+        out[n + (size_t)i] = (char)('0' + num % 10);
+    n += 5;
+    n += put(out + n, ext.ptr, ext.len);
+    name->len = (size_t)(out + n - name->ptr);
+    out[n] = '\0';
+    *dir = d;
+    return n;
 }
 
 static void
 gen_exec(struct synthetic_gen *g, struct estel_event *ev, struct sproc *s)
 {
-    const struct binary *b;
+    const struct sbin *sb;
+    const struct sdir *cwd_dir;
     struct ev_process *target;
     struct ev_file *cwd;
-    struct ev_strs args = { g->argv, 0, 0 };
-    size_t i;
+    struct ev_strs args;
 
     /* exec replaces the image: same pid, new pidversion and binary */
     s->pidversion++;
     s->bin = pick(g, NBINARIES);
-    b = &binaries[s->bin];
+    sb = &g->bins[s->bin];
     if ((target = ev_add_proc(ev, "target")) != NULL)
         fill_proc(g, target, s);
-    for (i = 0; i < 6 && b->argv[i] != NULL; i++)
-        g->argv[i] = ev_cstr(b->argv[i]);
-    args.stored = args.count = i;
+    args.items = sb->argv;
+    args.stored = args.count = sb->argc;
     ev_add_strs(ev, "args", args);
-    snprintf(g->cwd, sizeof(g->cwd), "/Users/%s/src/app",
-             users[s->pid % 4]);
+    cwd_dir = &g->cwds[s->pid % 4];
     if ((cwd = ev_add_file(ev, "cwd")) != NULL)
-        fill_file(cwd, g->cwd, 040755, 501, 2624, g->now_ns, 539935);
-    ev_add_str(ev, "dyld_exec_path", ev_cstr(b->path));
+        fill_file(cwd, (struct ev_str){ cwd_dir->s, cwd_dir->len }, 040755,
+                  501, 2624, g->now_ns, 539935);
+    ev_add_str(ev, "dyld_exec_path", sb->path);
     ev_add_int(ev, "last_fd", 3);
     ev_add_int(ev, "image_cputype", 16777228);
     ev_add_int(ev, "image_cpusubtype", -2147483646);
@@ -268,39 +336,42 @@ gen_file(struct synthetic_gen *g, struct estel_event *ev, uint32_t type,
 {
     struct ev_file *f;
     uint64_t ino = 2000000 + pick(g, 1000000);
+    const struct sdir *da, *db;
+    struct ev_str path_a, dir_a, name_a, name_b;
 
-    make_path(g, g->path_a, sizeof(g->path_a), g->dir_a, sizeof(g->dir_a),
-              NULL, 0);
+    path_a.ptr = g->path_a;
+    path_a.len = make_path(g, g->path_a, &da, &name_a);
+    dir_a.ptr = da->s;
+    dir_a.len = da->len;
     switch (type) {
     case 12:    /* close */
         ev_add_bool(ev, "modified", true);
         if ((f = ev_add_file(ev, "target")) != NULL)
-            fill_file(f, g->path_a, 0100644, s->uid, pick(g, 1 << 20),
+            fill_file(f, path_a, 0100644, s->uid, pick(g, 1 << 20),
                       g->now_ns, ino);
         ev_add_bool(ev, "was_mapped_writable", false);
         break;
     case 13:    /* create */
         ev_add_int(ev, "destination_type", 0);
         if ((f = ev_add_file(ev, "destination")) != NULL)
-            fill_file(f, g->path_a, 0100644, s->uid, 0, g->now_ns, ino);
+            fill_file(f, path_a, 0100644, s->uid, 0, g->now_ns, ino);
         break;
     case 25:    /* rename */
         if ((f = ev_add_file(ev, "source")) != NULL)
-            fill_file(f, g->path_a, 0100644, s->uid, pick(g, 65536),
+            fill_file(f, path_a, 0100644, s->uid, pick(g, 65536),
                       g->now_ns, ino);
         ev_add_int(ev, "destination_type", 1);
-        make_path(g, g->path_b, sizeof(g->path_b), NULL, 0, g->name_b,
-                  sizeof(g->name_b));
+        (void)make_path(g, g->path_b, &db, &name_b);
         if ((f = ev_add_file(ev, "dir")) != NULL)
-            fill_file(f, g->dir_a, 040755, s->uid, 4096, g->now_ns, ino / 2);
-        ev_add_str(ev, "filename", ev_cstr(g->name_b));
+            fill_file(f, dir_a, 040755, s->uid, 4096, g->now_ns, ino / 2);
+        ev_add_str(ev, "filename", name_b);
         break;
     default:    /* unlink */
         if ((f = ev_add_file(ev, "target")) != NULL)
-            fill_file(f, g->path_a, 0100644, s->uid, pick(g, 65536),
+            fill_file(f, path_a, 0100644, s->uid, pick(g, 65536),
                       g->now_ns, ino);
         if ((f = ev_add_file(ev, "parent_dir")) != NULL)
-            fill_file(f, g->dir_a, 040755, s->uid, 4096, g->now_ns, ino / 2);
+            fill_file(f, dir_a, 040755, s->uid, 4096, g->now_ns, ino / 2);
         break;
     }
 }

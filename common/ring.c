@@ -6,8 +6,12 @@
  * length, 4 bytes of padding, then the payload padded to 8.  A record that
  * does not fit before the end of the buffer leaves a WRAP frame there and
  * starts at offset 0, so a record is always contiguous and ring_peek() can
- * lend it without copying.  The producer publishes with a release store of
- * head; the consumer frees space with a release store of tail.
+ * lend it without copying.  The producer publishes with a store of head;
+ * the consumer frees space with a release store of tail.
+ *
+ * Each side works on its own cache line: it keeps its own position and a
+ * copy of the other side's, and reads the other side's line only when its
+ * copy says the ring is full (producer) or empty (consumer).
  */
 #include "common/ring.h"
 #include "common/platform.h"
@@ -20,16 +24,24 @@
 #define FRAME_HDR 8u
 #define WRAP_MARK UINT32_MAX
 
+#define LINE 64
+#define PREFETCH_AHEAD 1024u    /* bytes the producer warms past head */
+
 struct ring {
     uint8_t *buf;
     size_t cap;
     size_t mask;
-    _Atomic uint64_t head;      /* written by the producer */
-    _Atomic uint64_t tail;      /* written by the consumer */
-    _Atomic bool closed;
-    _Atomic bool waiting;       /* the consumer sleeps or is about to */
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    /* producer's line */
+    _Alignas(LINE) _Atomic uint64_t head;
+    uint64_t tail_seen;         /* tail as the producer last read it */
+    uint64_t warm;              /* buf is prefetched for writing up to here */
+    /* consumer's line */
+    _Alignas(LINE) _Atomic uint64_t tail;
+    uint64_t head_seen;         /* head as the consumer last read it */
+    _Alignas(LINE) _Atomic bool closed;
+    _Atomic bool waiting;       /* the consumer sleeps or is about to */
 };
 
 static size_t
@@ -46,8 +58,11 @@ ring_create(struct ring **out, size_t capacity_bytes, struct estel_err *err)
 
     while (cap < capacity_bytes && cap < ((size_t)1 << 40))
         cap <<= 1;
-    if ((r = calloc(1, sizeof(*r))) == NULL ||
-        (r->buf = malloc(cap)) == NULL) {
+    if ((r = aligned_alloc(LINE, sizeof(*r))) != NULL) {
+        memset(r, 0, sizeof(*r));
+        r->buf = malloc(cap);
+    }
+    if (r == NULL || r->buf == NULL) {
         free(r);
         return estel_fail(err, ESTEL_E_NOMEM, "ring: cannot allocate %zu "
                           "bytes", cap);
@@ -86,24 +101,43 @@ wake(struct ring *r)
     pthread_mutex_unlock(&r->mu);
 }
 
+/*
+ * Ask for the free bytes just past head in exclusive state now, so that
+ * the next records are copied into lines already here: the store of head
+ * below waits for every store before it to reach the cache.
+ */
+static void
+warm_up(struct ring *r, uint64_t head)
+{
+    uint64_t end = head + PREFETCH_AHEAD;
+
+    if (end > r->tail_seen + r->cap)
+        end = r->tail_seen + r->cap;     /* free space only */
+    if (r->warm < head)
+        r->warm = head;
+    for (; r->warm < end; r->warm += LINE)
+        __builtin_prefetch(r->buf + (r->warm & r->mask), 1);
+}
+
 enum estel_rc
 ring_push(struct ring *r, const void *rec, size_t len)
 {
     uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
     size_t need = frame_size(len);
     size_t off = (size_t)(head & r->mask);
     size_t to_end = r->cap - off;
     size_t total = need;
     uint32_t len32 = (uint32_t)len;
-    bool was_empty = (head == tail);
 
     if (len > r->cap / 4)
         return ESTEL_E_REJECTED;
     if (to_end < need)
         total += to_end;        /* a WRAP frame fills the rest */
-    if (r->cap - (size_t)(head - tail) < total)
-        return ESTEL_E_FULL;
+    if (r->cap - (size_t)(head - r->tail_seen) < total) {
+        r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+        if (r->cap - (size_t)(head - r->tail_seen) < total)
+            return ESTEL_E_FULL;
+    }
     if (to_end < need) {
         uint32_t mark = WRAP_MARK;
 
@@ -113,11 +147,16 @@ ring_push(struct ring *r, const void *rec, size_t len)
     }
     memcpy(r->buf + off, &len32, sizeof(len32));
     memcpy(r->buf + off + FRAME_HDR, rec, len);
-    atomic_store(&r->head, head + need);   /* seq_cst: pairs with waiting */
-    /* Only the empty -> non-empty transition, or a consumer that said it
-     * sleeps, costs a wake-up: the producer never takes the lock otherwise. */
-    if (was_empty || atomic_load(&r->waiting))
+    /*
+     * seq_cst, paired with ring_wait(): either the consumer sees this head
+     * before it sleeps, or this load sees it waiting.  So only a consumer
+     * that said it sleeps costs a wake-up (the lock); an empty ring alone
+     * does not.
+     */
+    atomic_store(&r->head, head + need);
+    if (atomic_load(&r->waiting))
         wake(r);
+    warm_up(r, head + need);
     return ESTEL_OK;
 }
 
@@ -138,17 +177,23 @@ bool
 ring_peek(struct ring *r, const void **rec, size_t *len)
 {
     uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
     uint32_t len32;
 
-    if (tail == head)
-        return false;
+    if (tail == r->head_seen) {
+        r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
+        if (tail == r->head_seen)
+            return false;
+    }
     memcpy(&len32, r->buf + (tail & r->mask), sizeof(len32));
     if (len32 == WRAP_MARK) {
         tail += r->cap - (size_t)(tail & r->mask);
         atomic_store_explicit(&r->tail, tail, memory_order_release);
-        if (tail == head)
-            return false;
+        if (tail == r->head_seen) {
+            r->head_seen = atomic_load_explicit(&r->head,
+                                                memory_order_acquire);
+            if (tail == r->head_seen)
+                return false;
+        }
         memcpy(&len32, r->buf + (tail & r->mask), sizeof(len32));
     }
     *rec = r->buf + (tail & r->mask) + FRAME_HDR;
@@ -163,8 +208,10 @@ ring_pop(struct ring *r)
     uint32_t len32;
 
     memcpy(&len32, r->buf + (tail & r->mask), sizeof(len32));
-    atomic_store_explicit(&r->tail, tail + frame_size(len32),
-                          memory_order_release);
+    tail += frame_size(len32);
+    atomic_store_explicit(&r->tail, tail, memory_order_release);
+    if (tail != r->head_seen)
+        __builtin_prefetch(r->buf + (tail & r->mask));  /* the next frame */
 }
 
 static bool

@@ -2,11 +2,12 @@
  * ring.h - bounded single-producer single-consumer hand-off of
  * variable-length records (the source thread -> the batcher thread).
  *
- * ring_push() copies the record in and never blocks, sleeps or takes a
- * lock: an ES handler calls it.  When the ring is full it returns
- * ESTEL_E_FULL and the caller counts a drop.  The consumer is woken only on
- * the empty -> non-empty transition (coalesced wake-ups); its waits are also
- * bounded by a timeout, so a lost wake-up costs latency, never data.
+ * ring_push() copies the record in and never blocks or sleeps: an ES
+ * handler calls it.  When the ring is full it returns ESTEL_E_FULL and the
+ * caller counts a drop.  A push takes the lock only to wake a consumer
+ * that waits in ring_wait(), which it does only on an empty ring
+ * (coalesced wake-ups); its waits are also bounded by a timeout, so a lost
+ * wake-up costs latency, never data.
  */
 #ifndef ESTEL_RING_H
 #define ESTEL_RING_H

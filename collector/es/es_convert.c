@@ -108,6 +108,7 @@
  */
 #include "collector/es/es_int.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,17 +168,43 @@ es_fill_file(struct ev_file *dst, const es_file_t *f)
     dst->stat.btime_ns = ts_ns(f->stat.st_birthtimespec);
 }
 
+/* libbsm's order (auid euid egid ruid rgid pid asid pidversion) is
+ * struct ev_token's: one copy. */
+_Static_assert(sizeof(struct ev_token) == sizeof(audit_token_t) &&
+               offsetof(struct ev_token, egid) == 2 * sizeof(uint32_t) &&
+               offsetof(struct ev_token, pid) == 5 * sizeof(uint32_t) &&
+               offsetof(struct ev_token, pidversion) ==
+               7 * sizeof(uint32_t), "ev_token mirrors audit_token_t");
+
 static void
 fill_token(struct ev_token *dst, const audit_token_t *t)
 {
-    dst->auid = t->val[0];
-    dst->euid = t->val[1];
-    dst->egid = t->val[2];
-    dst->ruid = t->val[3];
-    dst->rgid = t->val[4];
-    dst->pid = (int32_t)t->val[5];
-    dst->asid = t->val[6];
-    dst->pidversion = (int32_t)t->val[7];
+    memcpy(dst, t->val, sizeof(*dst));
+}
+
+/*
+ * ES hands over messages that are not in this core's cache, and each
+ * piece (message, process, files, thread) is a pointer away from the
+ * last: ask for the lines before reading them so the misses overlap
+ * instead of following one another.
+ */
+static inline void
+prefetch_lines(const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i += 64)
+        __builtin_prefetch((const char *)p + i);
+}
+
+/*
+ * A process's executable and tty: the path only (has_stat stays false).
+ * The record keeps nothing else of them (record.c, pk_path_map), and
+ * their stat is two more cache lines of a cold message each.
+ */
+static void
+fill_path(struct ev_file *dst, const es_file_t *f)
+{
+    dst->path = es_str(f->path);
+    dst->path_truncated = f->path_truncated;
 }
 
 /* dst must be zeroed (ev_reset / ev_add_proc do it). */
@@ -185,6 +212,10 @@ void
 es_fill_process(struct ev_process *dst, const es_process_t *p,
                 uint32_t version)
 {
+    if (p->executable != NULL)
+        __builtin_prefetch(p->executable);
+    if (version >= 2 && p->tty != NULL)
+        __builtin_prefetch(p->tty);
     fill_token(&dst->token, &p->audit_token);
     dst->ppid = p->ppid;
     dst->original_ppid = p->original_ppid;
@@ -198,10 +229,10 @@ es_fill_process(struct ev_process *dst, const es_process_t *p,
     dst->signing_id = es_str(p->signing_id);
     dst->team_id = es_str(p->team_id);
     if (p->executable != NULL)
-        es_fill_file(&dst->executable, p->executable);
+        fill_path(&dst->executable, p->executable);
     if (version >= 2 && p->tty != NULL) {
         dst->has_tty = true;
-        es_fill_file(&dst->tty, p->tty);
+        fill_path(&dst->tty, p->tty);
     }
     if (version >= 3) {
         dst->has_start_time = true;
@@ -224,7 +255,10 @@ es_put_file(struct estel_event *ev, const char *key, const es_file_t *f)
 {
     struct ev_file *dst;
 
-    if (f != NULL && (dst = ev_add_file(ev, key)) != NULL)
+    if (f == NULL)
+        return;
+    prefetch_lines(f, sizeof(*f));
+    if ((dst = ev_add_file(ev, key)) != NULL)
         es_fill_file(dst, f);
 }
 
@@ -299,11 +333,16 @@ void
 es_conv_message(struct es_conv *cv, const es_message_t *msg,
                 struct estel_event *ev)
 {
+    if (msg->process != NULL)
+        prefetch_lines(msg->process, sizeof(*msg->process));
+    if (msg->version >= 4 && msg->thread != NULL)
+        __builtin_prefetch(msg->thread);
     ev_reset(ev);
-    fill_envelope(msg, ev);
+    /* the payload before the actor, whose lines are on their way */
     if (!es_conv_proc_event(cv, msg, ev) &&
         !es_conv_file_event(cv, msg, ev))
         (void)es_conv_user_event(cv, msg, ev);     /* else: no payload */
+    fill_envelope(msg, ev);
     if (msg->action_type == ES_ACTION_TYPE_NOTIFY &&
         msg->action.notify.result_type == ES_RESULT_TYPE_AUTH &&
         msg->action.notify.result.auth == ES_AUTH_RESULT_DENY)

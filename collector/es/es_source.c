@@ -77,15 +77,13 @@ es_source_handle(struct es_source *s, struct collector *c,
 {
     struct collector_stats *st = collector_stats(c);
 
-    atomic_fetch_add_explicit(&s->handled, 1, memory_order_relaxed);
+    collector_count(&s->handled, 1);
     if (msg->event_type == ES_EVENT_TYPE_NOTIFY_CLOSE &&
         !msg->event.close.modified) {
         /* a read-only close says nothing the open did not: drop it */
-        atomic_fetch_add_explicit(&s->close_unmodified, 1,
-                                  memory_order_relaxed);
-        atomic_fetch_add_explicit(&st->events_in, 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&st->events_filtered, 1,
-                                  memory_order_relaxed);
+        collector_count(&s->close_unmodified, 1);
+        collector_count(&st->events_in, 1);
+        collector_count(&st->events_filtered, 1);
         track_only(s, c, msg);
         return;
     }
