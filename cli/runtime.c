@@ -350,8 +350,10 @@ batcher_main(void *arg)
     if (batcher_run(rt->batcher, &rt->batcher_err) != ESTEL_OK)
         log_warnx("batcher: %s", rt->batcher_err.msg);
     atomic_store(&rt->batcher_done, true);
-    if (rt->transport != NULL && rt->opt.drain)
+    if (rt->transport != NULL && rt->opt.drain) {
         transport_set_draining(rt->transport);
+        batcher_report_lost_until(rt->batcher, &rt->uploader_done);
+    }
     return NULL;
 }
 

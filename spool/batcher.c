@@ -597,15 +597,23 @@ wait_ms(const struct batcher *b, int64_t now)
     return until < 1 ? 1 : until > 1000 ? 1000 : until;
 }
 
-/* Batches the uploader or a reader gave up on: gap records for them. */
-static void
+/*
+ * Batches the uploader or a reader gave up on: gap records for them, into
+ * the open batch.  They count as written here: the open batch is sealed
+ * and written before the batcher says it is done, and only a draining
+ * uploader, after that, looks at the count (see batcher_report_lost_until).
+ */
+static size_t
 report_lost(struct batcher *b)
 {
     struct spool_gap gaps[SPOOL_GAPS_MAX];
-    size_t n;
+    size_t n, all = 0;
 
-    while ((n = spool_take_lost(b->sp, gaps, SPOOL_GAPS_MAX)) != 0)
+    while ((n = spool_take_lost(b->sp, gaps, SPOOL_GAPS_MAX)) != 0) {
         report_gaps(b, gaps, n);
+        all += n;
+    }
+    return all;
 }
 
 static void
@@ -628,7 +636,7 @@ periodic(struct batcher *b, int64_t now)
         return;
     b->next_tick_ns = now + TICK_NS;
     enforce_limits(b);
-    report_lost(b);
+    spool_lost_written(b->sp, report_lost(b));
     if (b->on_tick != NULL && (len = b->on_tick(b->tick_ctx, &rec)) != 0)
         add_record(b, rec, len);
 }
@@ -638,13 +646,14 @@ static enum estel_rc
 finish(struct batcher *b, struct estel_err *err)
 {
     uint64_t lost = 0;
+    size_t reported = report_lost(b);
 
-    report_lost(b);
     for (int i = 0; i < 3 && (b->nrec != 0 || b->npending != 0); i++) {
         seal(b);
         if (b->npending != 0)
             retry_pending(b);
     }
+    spool_lost_written(b->sp, reported);
     for (size_t i = 0; i < b->npending; i++)
         lost += b->pending[i].h.record_count;
     if (b->npending == 0)
@@ -755,6 +764,25 @@ batcher_destroy(struct batcher **bp)
         buf_free(&b->pending[i].frame);
     free(b);
     *bp = NULL;
+}
+
+void
+batcher_report_lost_until(struct batcher *b, const _Atomic bool *done)
+{
+    const struct timespec pause = { 0, 50000000 };
+    struct estel_err err = { 0 };
+    size_t n;
+
+    while (!atomic_load(done) && !atomic_load(&b->stop)) {
+        if ((n = report_lost(b)) != 0) {
+            /* written before counted: the uploader must find the file */
+            if (finish(b, &err) != ESTEL_OK)
+                log_warnx("%s", err.msg);
+            spool_lost_written(b->sp, n);
+            spool_notify(b->sp);
+        }
+        (void)nanosleep(&pause, NULL);
+    }
 }
 
 void

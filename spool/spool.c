@@ -554,6 +554,7 @@ queue_lost(struct spool *sp, const struct spool_gap *g)
 
     if (sp->nlost < SPOOL_LOST_MAX) {
         sp->lost[sp->nlost++] = *g;
+        atomic_fetch_add(&sp->lost_unwritten, 1);
         return;
     }
     last = &sp->lost[SPOOL_LOST_MAX - 1];   /* full: widen the last one */
@@ -607,6 +608,18 @@ spool_take_lost(struct spool *sp, struct spool_gap *out, size_t max)
     sp->nlost -= n;
     pthread_mutex_unlock(&sp->mu);
     return n;
+}
+
+uint64_t
+spool_lost_unwritten(struct spool *sp)
+{
+    return atomic_load(&sp->lost_unwritten);
+}
+
+void
+spool_lost_written(struct spool *sp, size_t n)
+{
+    atomic_fetch_sub(&sp->lost_unwritten, n);
 }
 
 void

@@ -127,6 +127,14 @@ typedef size_t spool_gap_fn(void *ctx, const struct spool_gap *gap,
  * its tick and reports them with spool_gap_fn.
  */
 size_t spool_take_lost(struct spool *sp, struct spool_gap *out, size_t max);
+/*
+ * How many of them are not yet in a batch file on disk: queued, or taken
+ * and waiting for their batch to be written (spool_lost_written).  A
+ * draining uploader reads it before looking for batches, and stays while
+ * it is not 0, so the gap record for its own last refusal still goes out.
+ */
+uint64_t spool_lost_unwritten(struct spool *sp);
+void spool_lost_written(struct spool *sp, size_t n);
 
 /*
  * Called on the batcher thread about once a second (also while idle); may
@@ -149,6 +157,12 @@ void batcher_set_tick(struct batcher *b, spool_tick_fn *fn, void *ctx);
  */
 enum estel_rc batcher_run(struct batcher *b, struct estel_err *err);
 void batcher_stop(struct batcher *b);           /* any thread */
+/*
+ * After batcher_run, in a --drain run: until *done or batcher_stop, turn
+ * batches the uploader refuses into gap records in batch files of their
+ * own (the open batch is gone by then).  Batcher thread.
+ */
+void batcher_report_lost_until(struct batcher *b, const _Atomic bool *done);
 /* Seal the open batch at the next chance (e.g. uploader idle). */
 void batcher_flush_soon(struct batcher *b);     /* any thread */
 

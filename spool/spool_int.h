@@ -72,6 +72,8 @@ struct spool {
      * a gap record by the batcher (under mu) */
     struct spool_gap lost[SPOOL_LOST_MAX];
     size_t nlost;
+    /* queued or taken but not yet in a batch file on disk */
+    _Atomic uint64_t lost_unwritten;
 };
 
 /* ---- record_seq.c ------------------------------------------------------ */

@@ -348,6 +348,8 @@ transport_run(struct transport *t, struct estel_err *err)
         /* read before looking for batches: draining is set after the
          * last batch is in ready/, so an empty look after it is final */
         bool draining = atomic_load(&t->draining);
+        /* ... and gap records for our own refusals still to come */
+        bool lost_pending = spool_lost_unwritten(t->sp) != 0;
 
         now = estel_now_mono_ns();
         if (stop_now(t, now))
@@ -363,7 +365,7 @@ transport_run(struct transport *t, struct estel_err *err)
         if (fill == DELIVER_WAIT) {
             wait_fds(t, deliver_next_start(t, now));
         } else if (fill == DELIVER_EMPTY) {
-            if (draining)
+            if (draining && !lost_pending)
                 break;
             spool_wait_ready(t->sp, IDLE_WAIT_MS);
             drain_wake(t);
