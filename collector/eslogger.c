@@ -30,6 +30,8 @@ eslogger_parser_create(struct eslogger_parser **out, struct estel_err *err)
         return estel_fail(err, ESTEL_E_NOMEM, "eslogger parser: out of "
                           "memory");
     buf_init(&p->raw, 2 * (size_t)ESL_MAX_LINE);
+    memcpy(p->tdate, "1970-01-01", sizeof(p->tdate));     /* day 0 */
+    p->tdays = 0;
     if (esl_json_create(&p->json, ESL_MAX_LINE, &why) != 0) {
         free(p);
         return estel_fail(err, ESTEL_E_NOMEM, "eslogger parser: %s", why);
