@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(ESLOGGER_PADDING >= ESL_JSON_PADDING,
+               "eslogger_parse_padded promises less than simdjson reads");
+
 enum estel_rc
 eslogger_parser_create(struct eslogger_parser **out, struct estel_err *err)
 {
@@ -30,8 +33,9 @@ eslogger_parser_create(struct eslogger_parser **out, struct estel_err *err)
         return estel_fail(err, ESTEL_E_NOMEM, "eslogger parser: out of "
                           "memory");
     buf_init(&p->raw, 2 * (size_t)ESL_MAX_LINE);
-    memcpy(p->tdate, "1970-01-01", sizeof(p->tdate));     /* day 0 */
-    p->tdays = 0;
+    memcpy(&p->tmonth, "1970-01-", sizeof(p->tmonth));    /* day 0 */
+    p->tmonth_first = 0;
+    p->tmonth_days = 31;
     if (esl_json_create(&p->json, ESL_MAX_LINE, &why) != 0) {
         free(p);
         return estel_fail(err, ESTEL_E_NOMEM, "eslogger parser: %s", why);
@@ -560,9 +564,9 @@ notify_denied(const struct eslogger_parser *p, const uint32_t *v)
            is_int(d, member(d, member(d, result, "result"), "auth"), 1);
 }
 
-enum estel_rc
-eslogger_parse_line(struct eslogger_parser *p, char *line, size_t len,
-                    struct estel_event *ev, struct estel_err *err)
+static enum estel_rc
+parse_line(struct eslogger_parser *p, const char *line, size_t len,
+           bool padded, struct estel_event *ev, struct estel_err *err)
 {
     uint32_t v[NTOP];
     uint64_t schema = 1;
@@ -575,7 +579,7 @@ eslogger_parse_line(struct eslogger_parser *p, char *line, size_t len,
     if (len > ESL_MAX_LINE)
         return estel_fail(err, ESTEL_E_CORRUPT, "line is %zu bytes, over "
                           "the %u byte limit", len, ESL_MAX_LINE);
-    if ((why = esl_json_parse(p->json, line, len, &p->doc)) != NULL)
+    if ((why = esl_json_parse(p->json, line, len, padded, &p->doc)) != NULL)
         return estel_fail(err, ESTEL_E_CORRUPT, "%s", why);
     if (esl_jtype(&p->doc, 1) != ESL_J_OBJECT)
         return esl_bad_type(p, NULL, 1, "a JSON object", err);
@@ -593,4 +597,19 @@ eslogger_parse_line(struct eslogger_parser *p, char *line, size_t len,
     if (notify_denied(p, v))
         ev_add_int(ev, "action_result", 1);
     return ESTEL_OK;
+}
+
+enum estel_rc
+eslogger_parse_line(struct eslogger_parser *p, char *line, size_t len,
+                    struct estel_event *ev, struct estel_err *err)
+{
+    return parse_line(p, line, len, false, ev, err);
+}
+
+enum estel_rc
+eslogger_parse_padded(struct eslogger_parser *p, const char *line,
+                      size_t len, struct estel_event *ev,
+                      struct estel_err *err)
+{
+    return parse_line(p, line, len, true, ev, err);
 }

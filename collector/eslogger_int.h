@@ -25,10 +25,12 @@ struct eslogger_parser {
     size_t nlists;                  /* string lists used by this event */
     struct ev_str lists[ESL_STRS_LISTS][ESL_STRS_CAP];
     struct estel_buf raw;           /* generic events: payload as JSON */
-    /* the last date esl_time read ("2025-08-07") and its day number:
-     * a line's dozen times share a few dates */
-    char tdate[10];
-    int64_t tdays;
+    /* the month of the last time esl_time read ("2025-08-", as the
+     * first 8 bytes of the string), the day number of its first day and
+     * its length: a line's dozen times fall in a month or two */
+    uint64_t tmonth;
+    int64_t tmonth_first;
+    int tmonth_days;
 };
 
 /*
@@ -224,6 +226,9 @@ enum estel_rc esl_time(struct eslogger_parser *p, uint32_t i,
 /* Strict RFC 3339 (date, 'T', time, up to 9 fraction digits, Z or
  * +hh:mm) to ns since the epoch; false if malformed or out of range. */
 bool esl_parse_rfc3339(const char *s, size_t n, int64_t *out_ns);
+/* The same, trying the shape eslogger prints first (months cached in p). */
+bool esl_parse_time(struct eslogger_parser *p, const char *s, size_t n,
+                    int64_t *out_ns);
 /* Require an object (true) or accept null too (*is_null set). */
 enum estel_rc esl_object(struct eslogger_parser *p, uint32_t i,
                          const char *key, bool nullable, bool *is_null,

@@ -27,6 +27,7 @@
 #ifndef ESTEL_ESLOGGER_JSON_H
 #define ESTEL_ESLOGGER_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -61,13 +62,14 @@ int esl_json_create(struct esl_json **out, size_t max_line,
                     const char **why);
 void esl_json_destroy(struct esl_json **j);
 /*
- * Parse len bytes at line (copied into the seam's padded buffer, so the
- * caller's line needs no padding and is not modified).  NULL on success,
- * with *doc valid until the next call; otherwise a static sentence saying
- * what is wrong with the JSON.
+ * Parse len bytes at line, which is not modified.  When padded, at least
+ * ESL_JSON_PADDING readable bytes follow the line and simdjson reads it in
+ * place; otherwise it is first copied into the seam's padded buffer.  NULL
+ * on success, with *doc valid until the next call; otherwise a static
+ * sentence saying what is wrong with the JSON.
  */
 const char *esl_json_parse(struct esl_json *j, const char *line, size_t len,
-                           struct esl_doc *doc);
+                           bool padded, struct esl_doc *doc);
 
 /* ---- reading the tape ---------------------------------------------------- */
 

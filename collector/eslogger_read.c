@@ -105,11 +105,50 @@ const uint64_t esl_key_masks[ESL_KEY_MAX][4] = {
     MASKS(25), MASKS(26), MASKS(27)
 };
 
+#define KEY_AT(keys, stride, n) \
+    ((const struct esl_key *)((const char *)(keys) + (n) * (stride)))
+
+/*
+ * The usual case: the members come in table order, some keys perhaps
+ * absent.  Fills every slot and returns true; false (slots half filled)
+ * on a key out of order, unknown or repeated, which the general loop in
+ * esl_collect_stride then reads.  Where it returns true the general loop
+ * would file every member under the same slot.
+ */
+static inline bool
+collect_ordered(const struct esl_doc *d, uint32_t obj,
+                const struct esl_key *keys, size_t stride, size_t nkeys,
+                uint32_t *slots)
+{
+    const struct esl_key *k;
+    uint32_t i = obj + 1, end = esl_jclose(d, obj);
+    const uint8_t *name;
+    size_t n = 0;
+
+    for (; i < end; i = esl_jnext(d, i + 1), n++) {
+        name = esl_jraw(d, i);
+        for (;; n++) {
+            if (n == nkeys)
+                return false;
+            k = KEY_AT(keys, stride, n);
+            if (esl_key_at(k, name))
+                break;
+            slots[n] = 0;
+        }
+        slots[n] = k->skip ? 0 : i + 1;
+    }
+    for (; n < nkeys; n++)
+        slots[n] = 0;
+    return true;
+}
+
 /*
  * Lines from one eslogger usually list keys in the same order, and tables
- * follow eslogger's order: the search starts after the last match, so an
- * ordered object costs one comparison per key.  Tables also list keys
- * known but not read (ESL_SKIP), so those cost one comparison too.
+ * follow eslogger's order: collect_ordered reads those at one comparison
+ * per key.  Otherwise the search starts after the last match, so a line
+ * in another fixed order costs about one comparison per key too.  Tables
+ * also list keys known but not read (ESL_SKIP), so those cost one
+ * comparison too.
  */
 enum estel_rc
 esl_collect_stride(struct eslogger_parser *p, uint32_t obj, const char *key,
@@ -122,11 +161,13 @@ esl_collect_stride(struct eslogger_parser *p, uint32_t obj, const char *key,
     const uint8_t *name;
     size_t n, tries, next = 0;
 
+    if (collect_ordered(d, obj, keys, stride, nkeys, slots))
+        return ESTEL_OK;
     memset(slots, 0, nkeys * sizeof(*slots));
     for (; i < end; i = esl_jnext(d, i + 1)) {
         name = esl_jraw(d, i);
         for (tries = 0, n = next; tries < nkeys; tries++) {
-            k = (const struct esl_key *)((const char *)keys + n * stride);
+            k = KEY_AT(keys, stride, n);
             if (esl_key_at(k, name))
                 break;
             if (++n == nkeys)
@@ -361,42 +402,78 @@ esl_parse_rfc3339(const char *s, size_t n, int64_t *out_ns)
     return rfc3339_ns(days, h, mi, sec, frac, off, out_ns);
 }
 
+/* Eight ASCII digits at s as a number (simdjson's SWAR steps), or -1. */
+static inline int64_t
+digits8(const char *s)
+{
+    uint64_t v = esl_load8(s);
+
+    if (((v & 0xF0F0F0F0F0F0F0F0ull) |
+         (((v + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) !=
+        0x3333333333333333ull)
+        return -1;
+    v -= 0x3030303030303030ull;
+    v = v * 10 + (v >> 8);
+    v = ((v & 0x000000FF000000FFull) * (100 + (1000000ull << 32)) +
+         ((v >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32))) >> 32;
+    return (int64_t)v;
+}
+
 /*
  * What eslogger prints, "2025-08-07T13:21:35.880814738Z" (or 6 fraction
- * digits), with the date's day number cached in p: the same result as
+ * digits), with the month cached in p: the same result as
  * esl_parse_rfc3339 for every string it accepts, false for the rest
- * (which esl_parse_rfc3339 then reads).
+ * (which esl_parse_rfc3339 then reads).  Reads the 8 bytes at s + 20,
+ * which for 6 digits end at the NUL simdjson puts after the string.
  */
 static bool
 rfc3339_fast(struct eslogger_parser *p, const char *s, size_t n,
              int64_t *out_ns)
 {
-    int h, mi, sec;
-    int64_t days, frac = 0;
-    unsigned dg;
+    uint64_t month = esl_load8(s);
+    int c, y, mo, d, h, mi, sec;
+    int64_t frac, dg;
 
     if ((n != 30 && n != 27) || s[10] != 'T' || s[13] != ':' ||
         s[16] != ':' || s[19] != '.' || s[n - 1] != 'Z')
         return false;
-    if (memcmp(s, p->tdate, sizeof(p->tdate)) == 0) {
-        days = p->tdays;
-    } else {
-        if (!rfc3339_date(s, &days))
+    if (month != p->tmonth) {
+        if (s[4] != '-' || s[7] != '-' || (c = d2(s)) < 0 ||
+            (y = d2(s + 2)) < 0 || (mo = d2(s + 5)) < 1 || mo > 12)
             return false;
-        memcpy(p->tdate, s, sizeof(p->tdate));
-        p->tdays = days;
+        p->tmonth = month;
+        p->tmonth_first = days_from_civil(c * 100 + y, mo, 1);
+        p->tmonth_days = month_days(c * 100 + y, mo);
     }
-    if ((h = d2(s + 11)) < 0 || h > 23 || (mi = d2(s + 14)) < 0 ||
+    if ((d = d2(s + 8)) < 1 || d > p->tmonth_days ||
+        (h = d2(s + 11)) < 0 || h > 23 || (mi = d2(s + 14)) < 0 ||
         mi > 59 || (sec = d2(s + 17)) < 0 || sec > 60)
         return false;
-    for (size_t k = 20; k < n - 1; k++) {
-        if ((dg = (unsigned char)s[k] - '0') > 9)
+    if (n == 30) {
+        /* 8 digits, then the ninth */
+        if ((frac = digits8(s + 20)) < 0 ||
+            (dg = (unsigned char)s[28] - '0') < 0 || dg > 9)
             return false;
         frac = frac * 10 + dg;
-    }
-    if (n == 27)
+    } else {
+        /* "ddddddZ\0" shifted up two bytes under "00": 8 digits */
+        char b[8];
+        uint64_t w = esl_load8(s + 20) << 16 | 0x3030;
+
+        memcpy(b, &w, sizeof(b));
+        if ((frac = digits8(b)) < 0)
+            return false;
         frac *= 1000;
-    return rfc3339_ns(days, h, mi, sec, frac, 0, out_ns);
+    }
+    return rfc3339_ns(p->tmonth_first + d - 1, h, mi, sec, frac, 0,
+                      out_ns);
+}
+
+bool
+esl_parse_time(struct eslogger_parser *p, const char *s, size_t n,
+               int64_t *out_ns)
+{
+    return rfc3339_fast(p, s, n, out_ns) || esl_parse_rfc3339(s, n, out_ns);
 }
 
 void
@@ -419,8 +496,7 @@ esl_time(struct eslogger_parser *p, uint32_t i, const char *key,
 
     if ((rc = esl_str(p, i, key, false, &s, err)) != ESTEL_OK)
         return rc;
-    if (rfc3339_fast(p, s.ptr, s.len, out_ns) ||
-        esl_parse_rfc3339(s.ptr, s.len, out_ns))
+    if (esl_parse_time(p, s.ptr, s.len, out_ns))
         return ESTEL_OK;
     esl_quote(q, sizeof(q), s.ptr, s.len);
     return esl_fail(p, key, err, "\"%s\" is not an RFC 3339 time between "
