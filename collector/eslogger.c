@@ -243,16 +243,20 @@ enum { P_TOKEN, P_PPID, P_OPPID, P_GROUP, P_SESSION, P_CSFLAGS, P_PLATFORM,
        P_ESCLIENT, P_CDHASH, P_SIGNING, P_TEAM, P_EXE, P_TTY, P_START,
        P_RESP, P_PARENT, P_CSV, NPROC };
 
+/* hex digit values + 1 (0: not a hex digit) */
+#define HEX_ROW(c0) [c0] = 1, [c0 + 1] = 2, [c0 + 2] = 3, [c0 + 3] = 4, \
+    [c0 + 4] = 5, [c0 + 5] = 6, [c0 + 6] = 7, [c0 + 7] = 8, [c0 + 8] = 9, \
+    [c0 + 9] = 10
+static const unsigned char hex1[256] = {
+    HEX_ROW('0'),
+    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16
+};
+
 static int
 hexval(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return hex1[(unsigned char)c] - 1;
 }
 
 static enum estel_rc
