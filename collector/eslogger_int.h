@@ -41,7 +41,8 @@ struct eslogger_parser {
  * len and name are laid out as simdjson lays out a string in its string
  * buffer (a 32-bit little-endian length, then the bytes), NUL-padded to
  * ESL_KEY_MAX bytes, so that esl_key_at compares a key as four masked
- * 64-bit words.  A name of ESL_KEY_MAX - 5 or more bytes does not compile.
+ * 64-bit words.  A name longer than ESL_KEY_MAX - 1 bytes does not
+ * compile.
  */
 #define ESL_KEY_MAX 28
 struct esl_key {
@@ -50,7 +51,7 @@ struct esl_key {
     bool skip;
 };
 #define ESL_KEY_LEN(s) \
-    (sizeof(s) - 1 + 0 * sizeof(char[sizeof(s) + 4 < 32 ? 1 : -1]))
+    (sizeof(s) - 1 + 0 * sizeof(char[sizeof(s) <= ESL_KEY_MAX ? 1 : -1]))
 #define ESL_KEY(s) { ESL_KEY_LEN(s), s, false }
 #define ESL_SKIP(s) { ESL_KEY_LEN(s), s, true }
 
