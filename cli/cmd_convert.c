@@ -179,8 +179,8 @@ convert_run(struct convert *cv, FILE *out, struct estel_err *err)
         if (len == 0)
             continue;               /* a blank line is no event */
         estel_err_clear(&perr);
-        if (eslogger_parse_line(cv->parser, line, len, &cv->ev, &perr) !=
-            ESTEL_OK)
+        if (eslogger_parse_padded(cv->parser, line, len, &cv->ev,
+                                  &perr) != ESTEL_OK)
             bad_line(cv, lineno, perr.msg);
         else if ((rc = emit(cv, lineno, out, err)) != ESTEL_OK)
             return rc;

@@ -335,6 +335,17 @@ void eslogger_parser_destroy(struct eslogger_parser **p);
 enum estel_rc eslogger_parse_line(struct eslogger_parser *p, char *line,
                                   size_t len, struct estel_event *ev,
                                   struct estel_err *err);
+/*
+ * The same for a line followed by at least ESLOGGER_PADDING readable
+ * bytes (of any value: they are read, never used): the JSON parser then
+ * reads the line where it is instead of copying it.  Lines from
+ * eslogger_reader_next() have them.
+ */
+#define ESLOGGER_PADDING 64
+enum estel_rc eslogger_parse_padded(struct eslogger_parser *p,
+                                    const char *line, size_t len,
+                                    struct estel_event *ev,
+                                    struct estel_err *err);
 
 /*
  * Bounded line reader for eslogger input (the eslogger source and `estel
@@ -351,7 +362,8 @@ enum estel_rc eslogger_reader_open(struct eslogger_reader **out,
                                    struct estel_err *err);
 /*
  * The next line, without its newline, in *line (borrowed until the next
- * call; the caller may modify it) and its 1-based number in *lineno.
+ * call; the caller may modify it; ESLOGGER_PADDING readable bytes follow
+ * it, for eslogger_parse_padded) and its 1-based number in *lineno.
  * ESTEL_E_EOF at the end of input or once interrupted; ESTEL_E_REJECTED
  * when line *lineno was over max_line (it is skipped; call again);
  * ESTEL_E_IO when reading fails.  Blocks while a pipe has no data.

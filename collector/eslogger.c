@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(ESLOGGER_PADDING >= ESL_JSON_PADDING,
+               "eslogger_parse_padded promises less than simdjson reads");
+
 enum estel_rc
 eslogger_parser_create(struct eslogger_parser **out, struct estel_err *err)
 {
@@ -30,6 +33,9 @@ eslogger_parser_create(struct eslogger_parser **out, struct estel_err *err)
         return estel_fail(err, ESTEL_E_NOMEM, "eslogger parser: out of "
                           "memory");
     buf_init(&p->raw, 2 * (size_t)ESL_MAX_LINE);
+    memcpy(&p->tmonth, "1970-01-", sizeof(p->tmonth));    /* day 0 */
+    p->tmonth_first = 0;
+    p->tmonth_days = 31;
     if (esl_json_create(&p->json, ESL_MAX_LINE, &why) != 0) {
         free(p);
         return estel_fail(err, ESTEL_E_NOMEM, "eslogger parser: %s", why);
@@ -237,16 +243,20 @@ enum { P_TOKEN, P_PPID, P_OPPID, P_GROUP, P_SESSION, P_CSFLAGS, P_PLATFORM,
        P_ESCLIENT, P_CDHASH, P_SIGNING, P_TEAM, P_EXE, P_TTY, P_START,
        P_RESP, P_PARENT, P_CSV, NPROC };
 
+/* hex digit values + 1 (0: not a hex digit) */
+#define HEX_ROW(c0) [c0] = 1, [c0 + 1] = 2, [c0 + 2] = 3, [c0 + 3] = 4, \
+    [c0 + 4] = 5, [c0 + 5] = 6, [c0 + 6] = 7, [c0 + 7] = 8, [c0 + 8] = 9, \
+    [c0 + 9] = 10
+static const unsigned char hex1[256] = {
+    HEX_ROW('0'),
+    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16
+};
+
 static int
 hexval(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return hex1[(unsigned char)c] - 1;
 }
 
 static enum estel_rc
@@ -558,9 +568,9 @@ notify_denied(const struct eslogger_parser *p, const uint32_t *v)
            is_int(d, member(d, member(d, result, "result"), "auth"), 1);
 }
 
-enum estel_rc
-eslogger_parse_line(struct eslogger_parser *p, char *line, size_t len,
-                    struct estel_event *ev, struct estel_err *err)
+static enum estel_rc
+parse_line(struct eslogger_parser *p, const char *line, size_t len,
+           bool padded, struct estel_event *ev, struct estel_err *err)
 {
     uint32_t v[NTOP];
     uint64_t schema = 1;
@@ -573,7 +583,7 @@ eslogger_parse_line(struct eslogger_parser *p, char *line, size_t len,
     if (len > ESL_MAX_LINE)
         return estel_fail(err, ESTEL_E_CORRUPT, "line is %zu bytes, over "
                           "the %u byte limit", len, ESL_MAX_LINE);
-    if ((why = esl_json_parse(p->json, line, len, &p->doc)) != NULL)
+    if ((why = esl_json_parse(p->json, line, len, padded, &p->doc)) != NULL)
         return estel_fail(err, ESTEL_E_CORRUPT, "%s", why);
     if (esl_jtype(&p->doc, 1) != ESL_J_OBJECT)
         return esl_bad_type(p, NULL, 1, "a JSON object", err);
@@ -591,4 +601,19 @@ eslogger_parse_line(struct eslogger_parser *p, char *line, size_t len,
     if (notify_denied(p, v))
         ev_add_int(ev, "action_result", 1);
     return ESTEL_OK;
+}
+
+enum estel_rc
+eslogger_parse_line(struct eslogger_parser *p, char *line, size_t len,
+                    struct estel_event *ev, struct estel_err *err)
+{
+    return parse_line(p, line, len, false, ev, err);
+}
+
+enum estel_rc
+eslogger_parse_padded(struct eslogger_parser *p, const char *line,
+                      size_t len, struct estel_event *ev,
+                      struct estel_err *err)
+{
+    return parse_line(p, line, len, true, ev, err);
 }

@@ -43,7 +43,7 @@ struct fspec {
 #define OPT(j, kind) FIELD(j, NULL, kind, 0, NULL)
 #define OBJ(j, fl, sub) FIELD(j, NULL, K_OBJ, fl, sub)
 #define SKIP(j) { ESL_SKIP(j), NULL, K_GATE, 0, NULL }   /* not read */
-#define END { { NULL, 0, false }, NULL, 0, 0, NULL }
+#define END { { 0, "", false }, NULL, 0, 0, NULL }
 
 #define MAX_SPEC 16                 /* fields in one object's spec */
 
@@ -198,7 +198,7 @@ read_fields(struct eslogger_parser *p, uint32_t obj, const struct fspec *f,
     size_t n = 0;
     enum estel_rc rc;
 
-    while (n < MAX_SPEC && f[n].json.name != NULL)
+    while (n < MAX_SPEC && f[n].json.len != 0)
         n++;
     if ((rc = esl_collect_stride(p, obj, NULL, &f[0].json, sizeof(*f), n, v,
                                  err)) != ESTEL_OK)

@@ -25,20 +25,71 @@ struct eslogger_parser {
     size_t nlists;                  /* string lists used by this event */
     struct ev_str lists[ESL_STRS_LISTS][ESL_STRS_CAP];
     struct estel_buf raw;           /* generic events: payload as JSON */
+    /* the month of the last time esl_time read ("2025-08-", as the
+     * first 8 bytes of the string), the day number of its first day and
+     * its length: a line's dozen times fall in a month or two */
+    uint64_t tmonth;
+    int64_t tmonth_first;
+    int tmonth_days;
 };
 
 /*
  * A key an object may have; the reader files each member under its slot.
  * A skip key is known and not read: listing it keeps lookups in ordered
  * lines at one comparison (esl_collect_stride).
+ *
+ * len and name are laid out as simdjson lays out a string in its string
+ * buffer (a 32-bit little-endian length, then the bytes), NUL-padded to
+ * ESL_KEY_MAX bytes, so that esl_key_at compares a key as four masked
+ * 64-bit words.  A name longer than ESL_KEY_MAX - 1 bytes does not
+ * compile.
  */
+#define ESL_KEY_MAX 28
 struct esl_key {
-    const char *name;
-    size_t len;
+    uint32_t len;
+    char name[ESL_KEY_MAX];
     bool skip;
 };
-#define ESL_KEY(s) { s, sizeof(s) - 1, false }
-#define ESL_SKIP(s) { s, sizeof(s) - 1, true }
+#define ESL_KEY_LEN(s) \
+    (sizeof(s) - 1 + 0 * sizeof(char[sizeof(s) <= ESL_KEY_MAX ? 1 : -1]))
+#define ESL_KEY(s) { ESL_KEY_LEN(s), s, false }
+#define ESL_SKIP(s) { ESL_KEY_LEN(s), s, true }
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "esl_key_at and the tape reader assume little-endian words"
+#endif
+
+static inline uint64_t
+esl_load8(const void *p)
+{
+    uint64_t w;
+
+    memcpy(&w, p, sizeof(w));
+    return w;
+}
+
+/* esl_key_masks[len][w]: the bytes of word w that a key of len bytes
+ * (after its 4-byte length) covers. */
+extern const uint64_t esl_key_masks[ESL_KEY_MAX][4];
+
+/*
+ * Is the tape string at s (its length word, see esl_jraw) the key k?
+ * Reads 32 bytes at s whatever the string's length: simdjson's string
+ * buffer is at least 5/3 of the parser's capacity (64 KiB or more) plus
+ * padding, far more than a line's strings use, and the bytes past the
+ * key are masked off.  The length is compared with the first bytes.
+ */
+static inline bool
+esl_key_at(const struct esl_key *k, const uint8_t *s)
+{
+    const char *kw = (const char *)k;
+    const uint64_t *m = esl_key_masks[k->len];
+
+    return (((esl_load8(s) ^ esl_load8(kw)) & m[0]) |
+            ((esl_load8(s + 8) ^ esl_load8(kw + 8)) & m[1]) |
+            ((esl_load8(s + 16) ^ esl_load8(kw + 16)) & m[2]) |
+            ((esl_load8(s + 24) ^ esl_load8(kw + 24)) & m[3])) == 0;
+}
 
 /* ---- eslogger_read.c: typed reading with precise messages ------------- */
 
@@ -89,19 +140,86 @@ esl_collect(struct eslogger_parser *p, uint32_t obj, const char *key,
 /* Up to 40 bytes of s, unprintable bytes as '?', for messages. */
 void esl_quote(char *buf, size_t size, const char *s, size_t n);
 
-/* The value at i (0: absent) as a typed C value; key names it. */
-enum estel_rc esl_i64(struct eslogger_parser *p, uint32_t i,
-                      const char *key, int64_t min, int64_t max,
-                      int64_t *out, struct estel_err *err);
-enum estel_rc esl_u64(struct eslogger_parser *p, uint32_t i,
-                      const char *key, uint64_t max, uint64_t *out,
-                      struct estel_err *err);
-enum estel_rc esl_bool(struct eslogger_parser *p, uint32_t i,
-                       const char *key, bool *out, struct estel_err *err);
+/*
+ * The value at i (0: absent) as a typed C value; key names it.  The
+ * inline readers take the common case (present, right type, in range);
+ * the _slow functions handle every case and say what is wrong.
+ */
+enum estel_rc esl_i64_slow(struct eslogger_parser *p, uint32_t i,
+                           const char *key, int64_t min, int64_t max,
+                           int64_t *out, struct estel_err *err);
+enum estel_rc esl_u64_slow(struct eslogger_parser *p, uint32_t i,
+                           const char *key, uint64_t max, uint64_t *out,
+                           struct estel_err *err);
+enum estel_rc esl_bool_slow(struct eslogger_parser *p, uint32_t i,
+                            const char *key, bool *out,
+                            struct estel_err *err);
+enum estel_rc esl_str_slow(struct eslogger_parser *p, uint32_t i,
+                           const char *key, bool nullable,
+                           struct ev_str *out, struct estel_err *err);
+
+static inline enum estel_rc
+esl_i64(struct eslogger_parser *p, uint32_t i, const char *key, int64_t min,
+        int64_t max, int64_t *out, struct estel_err *err)
+{
+    int64_t v;
+
+    if (i != 0 && esl_jtype(&p->doc, i) == ESL_J_INT) {
+        v = (int64_t)esl_jword(&p->doc, i);
+        if (v >= min && v <= max) {
+            *out = v;
+            return ESTEL_OK;
+        }
+    }
+    return esl_i64_slow(p, i, key, min, max, out, err);
+}
+
+static inline enum estel_rc
+esl_u64(struct eslogger_parser *p, uint32_t i, const char *key,
+        uint64_t max, uint64_t *out, struct estel_err *err)
+{
+    unsigned t;
+    uint64_t v;
+
+    if (i != 0) {
+        t = esl_jtype(&p->doc, i);
+        v = esl_jword(&p->doc, i);
+        if (((t == ESL_J_INT && (int64_t)v >= 0) || t == ESL_J_UINT) &&
+            v <= max) {
+            *out = v;
+            return ESTEL_OK;
+        }
+    }
+    return esl_u64_slow(p, i, key, max, out, err);
+}
+
+static inline enum estel_rc
+esl_bool(struct eslogger_parser *p, uint32_t i, const char *key, bool *out,
+         struct estel_err *err)
+{
+    unsigned t;
+
+    if (i != 0) {
+        t = esl_jtype(&p->doc, i);
+        if (t == ESL_J_TRUE || t == ESL_J_FALSE) {
+            *out = t == ESL_J_TRUE;
+            return ESTEL_OK;
+        }
+    }
+    return esl_bool_slow(p, i, key, out, err);
+}
+
 /* A string, or null (ptr NULL) when nullable. */
-enum estel_rc esl_str(struct eslogger_parser *p, uint32_t i,
-                      const char *key, bool nullable, struct ev_str *out,
-                      struct estel_err *err);
+static inline enum estel_rc
+esl_str(struct eslogger_parser *p, uint32_t i, const char *key,
+        bool nullable, struct ev_str *out, struct estel_err *err)
+{
+    if (i != 0 && esl_jtype(&p->doc, i) == ESL_J_STRING) {
+        out->ptr = esl_jstr(&p->doc, i, &out->len);
+        return ESTEL_OK;
+    }
+    return esl_str_slow(p, i, key, nullable, out, err);
+}
 /* An RFC 3339 time string ("2025-08-07T13:21:35.880814738Z") in ns. */
 enum estel_rc esl_time(struct eslogger_parser *p, uint32_t i,
                        const char *key, int64_t *out_ns,
@@ -109,6 +227,9 @@ enum estel_rc esl_time(struct eslogger_parser *p, uint32_t i,
 /* Strict RFC 3339 (date, 'T', time, up to 9 fraction digits, Z or
  * +hh:mm) to ns since the epoch; false if malformed or out of range. */
 bool esl_parse_rfc3339(const char *s, size_t n, int64_t *out_ns);
+/* The same, trying the shape eslogger prints first (months cached in p). */
+bool esl_parse_time(struct eslogger_parser *p, const char *s, size_t n,
+                    int64_t *out_ns);
 /* Require an object (true) or accept null too (*is_null set). */
 enum estel_rc esl_object(struct eslogger_parser *p, uint32_t i,
                          const char *key, bool nullable, bool *is_null,

@@ -124,7 +124,7 @@ self_test(esl_json *j)
     size_t n;
     const char *s;
 
-    if (esl_json_parse(j, probe, sizeof(probe) - 1, &d) != nullptr)
+    if (esl_json_parse(j, probe, sizeof(probe) - 1, false, &d) != nullptr)
         return "JSON self-test: the probe did not parse";
     s = (esl_jtype(&d, 1) == ESL_J_OBJECT && esl_jcount(&d, 1) == 1 &&
          esl_jtype(&d, 2) == ESL_J_STRING) ? esl_jstr(&d, 2, &n) : nullptr;
@@ -176,7 +176,8 @@ esl_json_destroy(esl_json **jp)
 }
 
 extern "C" const char *
-esl_json_parse(esl_json *j, const char *line, size_t len, esl_doc *doc)
+esl_json_parse(esl_json *j, const char *line, size_t len, bool padded,
+               esl_doc *doc)
 {
     simdjson::dom::element root;
     simdjson::error_code e;
@@ -185,9 +186,14 @@ esl_json_parse(esl_json *j, const char *line, size_t len, esl_doc *doc)
         return "line too long for the JSON parser";
     if (len > j->cap && !grow(j, len))
         return "out of memory parsing the line";
-    std::memcpy(j->buf, line, len);
-    std::memset(j->buf + len, 0, ESL_JSON_PADDING);
-    e = j->parser.parse(j->buf, len, false).get(root);
+    if (!padded) {
+        std::memcpy(j->buf, line, len);
+        std::memset(j->buf + len, 0, ESL_JSON_PADDING);
+        line = j->buf;
+    }
+    // realloc_if_needed false: simdjson reads line and up to
+    // SIMDJSON_PADDING bytes after it without copying it again
+    e = j->parser.parse(line, len, false).get(root);
     if (e != simdjson::SUCCESS)
         return message(e);
     doc->tape = j->parser.doc.tape.get();

@@ -27,6 +27,7 @@
 #ifndef ESTEL_ESLOGGER_JSON_H
 #define ESTEL_ESLOGGER_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -61,13 +62,14 @@ int esl_json_create(struct esl_json **out, size_t max_line,
                     const char **why);
 void esl_json_destroy(struct esl_json **j);
 /*
- * Parse len bytes at line (copied into the seam's padded buffer, so the
- * caller's line needs no padding and is not modified).  NULL on success,
- * with *doc valid until the next call; otherwise a static sentence saying
- * what is wrong with the JSON.
+ * Parse len bytes at line, which is not modified.  When padded, at least
+ * ESL_JSON_PADDING readable bytes follow the line and simdjson reads it in
+ * place; otherwise it is first copied into the seam's padded buffer.  NULL
+ * on success, with *doc valid until the next call; otherwise a static
+ * sentence saying what is wrong with the JSON.
  */
 const char *esl_json_parse(struct esl_json *j, const char *line, size_t len,
-                           struct esl_doc *doc);
+                           bool padded, struct esl_doc *doc);
 
 /* ---- reading the tape ---------------------------------------------------- */
 
@@ -77,21 +79,17 @@ esl_jtype(const struct esl_doc *d, uint32_t i)
     return (unsigned)(d->tape[i] >> 56);
 }
 
-/* Index of the value after the one at i (skips whole containers). */
+/* Index of the value after the one at i (skips whole containers);
+ * written without a switch so that it compiles to conditional moves. */
 static inline uint32_t
 esl_jnext(const struct esl_doc *d, uint32_t i)
 {
-    switch (esl_jtype(d, i)) {
-    case ESL_J_OBJECT:
-    case ESL_J_ARRAY:
-        return (uint32_t)d->tape[i];
-    case ESL_J_INT:
-    case ESL_J_UINT:
-    case ESL_J_DOUBLE:
-        return i + 2;
-    default:
-        return i + 1;
-    }
+    uint64_t w = d->tape[i];
+    unsigned t = (unsigned)(w >> 56);
+    uint32_t n = i + 1 + (t == ESL_J_INT || t == ESL_J_UINT ||
+                          t == ESL_J_DOUBLE);
+
+    return t == ESL_J_OBJECT || t == ESL_J_ARRAY ? (uint32_t)w : n;
 }
 
 /* Index of the closing '}' / ']' of the container at i. */
@@ -105,6 +103,13 @@ static inline uint32_t
 esl_jcount(const struct esl_doc *d, uint32_t i)
 {
     return (uint32_t)(d->tape[i] >> 32) & ESL_J_COUNT_MASK;
+}
+
+/* The string at i as simdjson stores it: 32-bit length, bytes, NUL. */
+static inline const uint8_t *
+esl_jraw(const struct esl_doc *d, uint32_t i)
+{
+    return d->strings + (d->tape[i] & ESL_J_PAYLOAD_MASK);
 }
 
 static inline const char *

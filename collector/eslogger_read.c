@@ -91,20 +91,64 @@ esl_missing(struct eslogger_parser *p, const char *key,
 
 /* ---- objects ------------------------------------------------------------ */
 
-/* Same bytes?  Most keys differ in length, first or last byte. */
+/* The low n bytes of a word (n <= 0: none, n >= 8: all). */
+#define BYTES(n) ((n) >= 8 ? ~0ull : (n) <= 0 ? 0ull : \
+                  (1ull << (8 * (n) & 63)) - 1)
+#define MASKS(len) { BYTES(4 + (len)), BYTES((len) - 4), BYTES((len) - 12), \
+                     BYTES((len) - 20) }
+
+const uint64_t esl_key_masks[ESL_KEY_MAX][4] = {
+    MASKS(0), MASKS(1), MASKS(2), MASKS(3), MASKS(4), MASKS(5), MASKS(6),
+    MASKS(7), MASKS(8), MASKS(9), MASKS(10), MASKS(11), MASKS(12),
+    MASKS(13), MASKS(14), MASKS(15), MASKS(16), MASKS(17), MASKS(18),
+    MASKS(19), MASKS(20), MASKS(21), MASKS(22), MASKS(23), MASKS(24),
+    MASKS(25), MASKS(26), MASKS(27)
+};
+
+#define KEY_AT(keys, stride, n) \
+    ((const struct esl_key *)((const char *)(keys) + (n) * (stride)))
+
+/*
+ * The usual case: the members come in table order, some keys perhaps
+ * absent.  Fills every slot and returns true; false (slots half filled)
+ * on a key out of order, unknown or repeated, which the general loop in
+ * esl_collect_stride then reads.  Where it returns true the general loop
+ * would file every member under the same slot.
+ */
 static inline bool
-key_is(const struct esl_key *k, const char *name, size_t len)
+collect_ordered(const struct esl_doc *d, uint32_t obj,
+                const struct esl_key *keys, size_t stride, size_t nkeys,
+                uint32_t *slots)
 {
-    return k->len == len && len > 0 && k->name[0] == name[0] &&
-           k->name[len - 1] == name[len - 1] &&
-           memcmp(k->name, name, len) == 0;
+    const struct esl_key *k;
+    uint32_t i = obj + 1, end = esl_jclose(d, obj);
+    const uint8_t *name;
+    size_t n = 0;
+
+    for (; i < end; i = esl_jnext(d, i + 1), n++) {
+        name = esl_jraw(d, i);
+        for (;; n++) {
+            if (n == nkeys)
+                return false;
+            k = KEY_AT(keys, stride, n);
+            if (esl_key_at(k, name))
+                break;
+            slots[n] = 0;
+        }
+        slots[n] = k->skip ? 0 : i + 1;
+    }
+    for (; n < nkeys; n++)
+        slots[n] = 0;
+    return true;
 }
 
 /*
  * Lines from one eslogger usually list keys in the same order, and tables
- * follow eslogger's order: the search starts after the last match, so an
- * ordered object costs one comparison per key.  Tables also list keys
- * known but not read (ESL_SKIP), so those cost one comparison too.
+ * follow eslogger's order: collect_ordered reads those at one comparison
+ * per key.  Otherwise the search starts after the last match, so a line
+ * in another fixed order costs about one comparison per key too.  Tables
+ * also list keys known but not read (ESL_SKIP), so those cost one
+ * comparison too.
  */
 enum estel_rc
 esl_collect_stride(struct eslogger_parser *p, uint32_t obj, const char *key,
@@ -114,15 +158,17 @@ esl_collect_stride(struct eslogger_parser *p, uint32_t obj, const char *key,
     const struct esl_doc *d = &p->doc;
     const struct esl_key *k;
     uint32_t i = obj + 1, end = esl_jclose(d, obj);
-    const char *name;
-    size_t len, n, tries, next = 0;
+    const uint8_t *name;
+    size_t n, tries, next = 0;
 
+    if (collect_ordered(d, obj, keys, stride, nkeys, slots))
+        return ESTEL_OK;
     memset(slots, 0, nkeys * sizeof(*slots));
     for (; i < end; i = esl_jnext(d, i + 1)) {
-        name = esl_jstr(d, i, &len);
+        name = esl_jraw(d, i);
         for (tries = 0, n = next; tries < nkeys; tries++) {
-            k = (const struct esl_key *)((const char *)keys + n * stride);
-            if (key_is(k, name, len))
+            k = KEY_AT(keys, stride, n);
+            if (esl_key_at(k, name))
                 break;
             if (++n == nkeys)
                 n = 0;
@@ -159,8 +205,8 @@ esl_object(struct eslogger_parser *p, uint32_t i, const char *key,
 /* ---- scalars ------------------------------------------------------------ */
 
 enum estel_rc
-esl_i64(struct eslogger_parser *p, uint32_t i, const char *key, int64_t min,
-        int64_t max, int64_t *out, struct estel_err *err)
+esl_i64_slow(struct eslogger_parser *p, uint32_t i, const char *key,
+             int64_t min, int64_t max, int64_t *out, struct estel_err *err)
 {
     const struct esl_doc *d = &p->doc;
     unsigned t;
@@ -183,8 +229,8 @@ esl_i64(struct eslogger_parser *p, uint32_t i, const char *key, int64_t min,
 }
 
 enum estel_rc
-esl_u64(struct eslogger_parser *p, uint32_t i, const char *key,
-        uint64_t max, uint64_t *out, struct estel_err *err)
+esl_u64_slow(struct eslogger_parser *p, uint32_t i, const char *key,
+             uint64_t max, uint64_t *out, struct estel_err *err)
 {
     const struct esl_doc *d = &p->doc;
     unsigned t;
@@ -207,8 +253,8 @@ esl_u64(struct eslogger_parser *p, uint32_t i, const char *key,
 }
 
 enum estel_rc
-esl_bool(struct eslogger_parser *p, uint32_t i, const char *key, bool *out,
-         struct estel_err *err)
+esl_bool_slow(struct eslogger_parser *p, uint32_t i, const char *key,
+              bool *out, struct estel_err *err)
 {
     unsigned t;
 
@@ -222,8 +268,8 @@ esl_bool(struct eslogger_parser *p, uint32_t i, const char *key, bool *out,
 }
 
 enum estel_rc
-esl_str(struct eslogger_parser *p, uint32_t i, const char *key,
-        bool nullable, struct ev_str *out, struct estel_err *err)
+esl_str_slow(struct eslogger_parser *p, uint32_t i, const char *key,
+             bool nullable, struct ev_str *out, struct estel_err *err)
 {
     unsigned t;
 
@@ -310,30 +356,124 @@ rfc3339_tail(const char *s, size_t n, int64_t *frac_ns, int *off_s)
     return true;
 }
 
-bool
-esl_parse_rfc3339(const char *s, size_t n, int64_t *out_ns)
+/* "YYYY-MM-DD" at s (a valid Gregorian date) as days since 1970-01-01. */
+static bool
+rfc3339_date(const char *s, int64_t *days)
 {
-    int c, y, mo, d, h, mi, sec, off;
-    int64_t frac, secs, ns;
+    int c, y, mo, d;
 
-    if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' &&
-        s[10] != 't') || s[13] != ':' || s[16] != ':')
+    if (s[4] != '-' || s[7] != '-' || (c = d2(s)) < 0 ||
+        (y = d2(s + 2)) < 0 || (mo = d2(s + 5)) < 1 || mo > 12 ||
+        (d = d2(s + 8)) < 1 || d > month_days(c * 100 + y, mo))
         return false;
-    if ((c = d2(s)) < 0 || (y = d2(s + 2)) < 0 ||
-        (mo = d2(s + 5)) < 1 || mo > 12 ||
-        (d = d2(s + 8)) < 1 || d > month_days(c * 100 + y, mo) ||
-        (h = d2(s + 11)) < 0 || h > 23 || (mi = d2(s + 14)) < 0 ||
-        mi > 59 || (sec = d2(s + 17)) < 0 || sec > 60 ||
-        !rfc3339_tail(s + 19, n - 19, &frac, &off))
-        return false;
-    secs = days_from_civil(c * 100 + y, mo, d) * 86400 + h * 3600 +
-           mi * 60 + sec - off;
+    *days = days_from_civil(c * 100 + y, mo, d);
+    return true;
+}
+
+/* days, time of day, fraction and offset to ns, or false past int64 */
+static bool
+rfc3339_ns(int64_t days, int h, int mi, int sec, int64_t frac, int off,
+           int64_t *out_ns)
+{
+    int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - off, ns;
+
     /* int64 ns spans 1677-09-21 .. 2262-04-11 */
     if (__builtin_mul_overflow(secs, (int64_t)1000000000, &ns) ||
         __builtin_add_overflow(ns, frac, &ns))
         return false;
     *out_ns = ns;
     return true;
+}
+
+bool
+esl_parse_rfc3339(const char *s, size_t n, int64_t *out_ns)
+{
+    int h, mi, sec, off;
+    int64_t frac, days;
+
+    if (n < 20 || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
+        s[16] != ':')
+        return false;
+    if (!rfc3339_date(s, &days) ||
+        (h = d2(s + 11)) < 0 || h > 23 || (mi = d2(s + 14)) < 0 ||
+        mi > 59 || (sec = d2(s + 17)) < 0 || sec > 60 ||
+        !rfc3339_tail(s + 19, n - 19, &frac, &off))
+        return false;
+    return rfc3339_ns(days, h, mi, sec, frac, off, out_ns);
+}
+
+/* Eight ASCII digits at s as a number (simdjson's SWAR steps), or -1. */
+static inline int64_t
+digits8(const char *s)
+{
+    uint64_t v = esl_load8(s);
+
+    if (((v & 0xF0F0F0F0F0F0F0F0ull) |
+         (((v + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) !=
+        0x3333333333333333ull)
+        return -1;
+    v -= 0x3030303030303030ull;
+    v = v * 10 + (v >> 8);
+    v = ((v & 0x000000FF000000FFull) * (100 + (1000000ull << 32)) +
+         ((v >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32))) >> 32;
+    return (int64_t)v;
+}
+
+/*
+ * What eslogger prints, "2025-08-07T13:21:35.880814738Z" (or 6 fraction
+ * digits), with the month cached in p: the same result as
+ * esl_parse_rfc3339 for every string it accepts, false for the rest
+ * (which esl_parse_rfc3339 then reads).  Reads the 8 bytes at s + 20,
+ * which for 6 digits end at the NUL simdjson puts after the string.
+ */
+static bool
+rfc3339_fast(struct eslogger_parser *p, const char *s, size_t n,
+             int64_t *out_ns)
+{
+    uint64_t month = esl_load8(s);
+    int c, y, mo, d, h, mi, sec;
+    int64_t frac, dg;
+
+    if ((n != 30 && n != 27) || s[10] != 'T' || s[13] != ':' ||
+        s[16] != ':' || s[19] != '.' || s[n - 1] != 'Z')
+        return false;
+    if (month != p->tmonth) {
+        if (s[4] != '-' || s[7] != '-' || (c = d2(s)) < 0 ||
+            (y = d2(s + 2)) < 0 || (mo = d2(s + 5)) < 1 || mo > 12)
+            return false;
+        p->tmonth = month;
+        p->tmonth_first = days_from_civil(c * 100 + y, mo, 1);
+        p->tmonth_days = month_days(c * 100 + y, mo);
+    }
+    if ((d = d2(s + 8)) < 1 || d > p->tmonth_days ||
+        (h = d2(s + 11)) < 0 || h > 23 || (mi = d2(s + 14)) < 0 ||
+        mi > 59 || (sec = d2(s + 17)) < 0 || sec > 60)
+        return false;
+    if (n == 30) {
+        /* 8 digits, then the ninth */
+        if ((frac = digits8(s + 20)) < 0 ||
+            (dg = (unsigned char)s[28] - '0') < 0 || dg > 9)
+            return false;
+        frac = frac * 10 + dg;
+    } else {
+        /* "ddddddZ\0" shifted up two bytes under "00": 8 digits */
+        char b[8];
+        uint64_t w = esl_load8(s + 20) << 16 | 0x3030;
+
+        memcpy(b, &w, sizeof(b));
+        if ((frac = digits8(b)) < 0)
+            return false;
+        frac *= 1000;
+    }
+    return rfc3339_ns(p->tmonth_first + d - 1, h, mi, sec, frac, 0,
+                      out_ns);
+}
+
+bool
+esl_parse_time(struct eslogger_parser *p, const char *s, size_t n,
+               int64_t *out_ns)
+{
+    return rfc3339_fast(p, s, n, out_ns) || esl_parse_rfc3339(s, n, out_ns);
 }
 
 void
@@ -356,7 +496,7 @@ esl_time(struct eslogger_parser *p, uint32_t i, const char *key,
 
     if ((rc = esl_str(p, i, key, false, &s, err)) != ESTEL_OK)
         return rc;
-    if (esl_parse_rfc3339(s.ptr, s.len, out_ns))
+    if (esl_parse_time(p, s.ptr, s.len, out_ns))
         return ESTEL_OK;
     esl_quote(q, sizeof(q), s.ptr, s.len);
     return esl_fail(p, key, err, "\"%s\" is not an RFC 3339 time between "

@@ -48,7 +48,9 @@ eslogger_reader_open(struct eslogger_reader **out, const char *path,
     r->cap = max_line + 1 + READ_WINDOW;
     r->name = is_stdin ? "stdin" : path;
     atomic_init(&r->interrupted, false);
-    if ((r->buf = malloc(r->cap)) == NULL) {
+    /* zeroed padding past cap: a line ending at cap still has
+     * ESLOGGER_PADDING readable bytes after it */
+    if ((r->buf = calloc(1, r->cap + ESLOGGER_PADDING)) == NULL) {
         eslogger_reader_close(&r);
         return estel_fail(err, ESTEL_E_NOMEM, "eslogger: out of memory");
     }

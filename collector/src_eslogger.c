@@ -129,7 +129,7 @@ esl_src_run(void *ctx, struct collector *c, struct estel_err *err)
         if (len == 0)
             continue;               /* a blank line is no event */
         estel_err_clear(&perr);
-        if (eslogger_parse_line(s->parser, line, len, &s->ev, &perr) !=
+        if (eslogger_parse_padded(s->parser, line, len, &s->ev, &perr) !=
             ESTEL_OK) {
             bad_line(s, c, lineno, perr.msg);
             continue;

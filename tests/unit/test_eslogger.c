@@ -581,6 +581,39 @@ test_eslogger_bad_bytes(void **state)
 
 /* ---- RFC 3339 ------------------------------------------------------------ */
 
+/*
+ * esl_parse_time (what the parser uses: a fast path for eslogger's own
+ * shape, months cached) must agree with esl_parse_rfc3339 on s, whatever
+ * month the cache holds.  s is copied into a NUL-terminated 64-byte
+ * buffer, as simdjson's string buffer holds it.
+ */
+static void
+check_time_agrees(struct eslogger_parser *p, const char *s)
+{
+    static const char *const warm[] = {
+        "2025-08-01T00:00:00.000000000Z", "2024-02-01T00:00:00.000000Z",
+        "1970-01-01T00:00:00Z"
+    };
+    char buf[64] = { 0 };
+    size_t n = strlen(s);
+    int64_t want = 0, got = 0, unused;
+    bool ok;
+
+    assert_true(n < sizeof(buf));
+    memcpy(buf, s, n);
+    ok = esl_parse_rfc3339(s, n, &want);
+    for (size_t w = 0; w < sizeof(warm) / sizeof(warm[0]); w++) {
+        assert_true(esl_parse_time(p, warm[w], strlen(warm[w]), &unused));
+        for (int again = 0; again < 2; again++) {
+            if (esl_parse_time(p, buf, n, &got) != ok)
+                fail_msg("%s: esl_parse_time says %s", s, ok ? "bad" : "good");
+            if (ok && got != want)
+                fail_msg("%s: esl_parse_time %lld, want %lld", s,
+                         (long long)got, (long long)want);
+        }
+    }
+}
+
 static void
 test_eslogger_rfc3339(void **state)
 {
@@ -609,9 +642,36 @@ test_eslogger_rfc3339(void **state)
         "2262-04-11T23:47:16.854775808Z", "1677-01-01T00:00:00Z",
         "9999-12-31T23:59:59Z", "+025-08-07T13:21:35Z",
     };
+    /* eslogger's shape (30 or 27 bytes), good and bad */
+    static const char *const shaped[] = {
+        "2025-08-07T13:21:35.880814738Z", "2025-08-07T13:21:35.877422Z",
+        "2024-02-29T23:59:60.999999999Z", "2025-02-29T00:00:00.000000000Z",
+        "2025-02-28T00:00:00.000000Z", "2025-04-31T00:00:00.000000Z",
+        "2025-12-31T24:00:00.000000000Z", "2025-12-31T23:60:00.000000000Z",
+        "2025-12-31T23:59:61.000000000Z", "2025-00-01T00:00:00.000000000Z",
+        "2025-13-01T00:00:00.000000000Z", "2025-08-00T00:00:00.000000000Z",
+        "2025-08-07T13:21:35.88081473xZ", "2025-08-07T13:21:35.x80814738Z",
+        "2025-08-07T13:21:35.8808147:8Z", "2025-08-07T13:21:35.87742/Z",
+        "2025-08-07T13:21:35.87742:Z", "2025-08-07T13:21:35.877422z",
+        "2025-08-07t13:21:35.877422Z", "2025/08-07T13:21:35.877422Z",
+        "2025-08/07T13:21:35.877422Z", "20a5-08-07T13:21:35.877422Z",
+        "2025-08-07T13:21:35,877422Z", "2025-08-07T13:21:35.8774221Z",
+        "2262-04-11T23:47:16.854775807Z", "2262-04-11T23:47:16.854775808Z",
+        "1677-09-21T00:12:43.145224192Z", "1677-09-21T00:12:43.145224191Z",
+        "1677-09-21T00:12:43.145225Z", "9999-12-31T23:59:59.999999999Z",
+    };
+    struct eslogger_parser *p;
     int64_t ns;
 
     (void)state;
+    assert_int_equal(eslogger_parser_create(&p, NULL), ESTEL_OK);
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        check_time_agrees(p, good[i].s);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        check_time_agrees(p, bad[i]);
+    for (size_t i = 0; i < sizeof(shaped) / sizeof(shaped[0]); i++)
+        check_time_agrees(p, shaped[i]);
+    eslogger_parser_destroy(&p);
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         if (!esl_parse_rfc3339(good[i].s, strlen(good[i].s), &ns))
             fail_msg("rejected %s", good[i].s);
@@ -622,6 +682,55 @@ test_eslogger_rfc3339(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (esl_parse_rfc3339(bad[i], strlen(bad[i]), &ns))
             fail_msg("accepted %s", bad[i]);
+}
+
+/* A line parsed in place (eslogger_parse_padded, padding of junk) gives
+ * the same record, or the same message, as the copied line. */
+static void
+check_padded(struct fix *f, const char *name, const char *line, size_t len)
+{
+    char *pad = malloc(len + ESLOGGER_PADDING), *want;
+    enum estel_rc rc;
+
+    assert_non_null(pad);
+    memcpy(pad, line, len);
+    memset(pad + len, '"', ESLOGGER_PADDING);
+    estel_err_clear(&f->err);
+    rc = eslogger_parse_line(f->p, pad, len, &f->ev, &f->err);
+    want = strdup(rc == ESTEL_OK ? record_json(f) : f->err.msg);
+    assert_non_null(want);
+    estel_err_clear(&f->err);
+    if (eslogger_parse_padded(f->p, pad, len, &f->ev, &f->err) != rc)
+        fail_msg("%s: padded parse returns another code", name);
+    if (strcmp(rc == ESTEL_OK ? record_json(f) : f->err.msg, want) != 0)
+        fail_msg("%s: padded parse differs: %s", name, want);
+    free(want);
+    free(pad);
+}
+
+static void
+test_eslogger_padded_same(void **state)
+{
+    static const char *const names[] = {
+        "exec.json", "exec_shuffled.json", "exit.json",
+        "create_new_path.json", "authentication.json",
+        "bad/truncated.json", "bad/invalid_json.json",
+        "bad/bad_number.json", "bad/lone_surrogate.json",
+        "bad/pid_range.json", "bad/duplicate_key.json"
+    };
+    struct fix *f = *state;
+    char *line;
+    size_t len;
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        line = data_file(names[i], &len);
+        check_padded(f, names[i], line, len);
+        /* every prefix of a short line: cut anywhere */
+        if (i == 2)
+            for (size_t cut = 0; cut < len; cut += 7)
+                check_padded(f, "exit.json, cut", line, cut);
+        free(line);
+    }
 }
 
 int
@@ -640,6 +749,7 @@ main(void)
         T(test_eslogger_bad_lines),
         T(test_eslogger_bad_bytes),
         T(test_eslogger_rfc3339),
+        T(test_eslogger_padded_same),
     };
 #undef T
 
