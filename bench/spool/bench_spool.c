@@ -98,6 +98,8 @@ producer(void *arg)
         fprintf(stderr, "bench: cannot create the generator\n");
         exit(1);
     }
+    const struct timespec nap = { 0, 1000000 };
+
     for (uint64_t i = 0; i < p->o->events; i++) {
         synthetic_next(g, &ev);
         if (record_encode_event(enc, &ev, i + 1, &rec, &len) != ESTEL_OK)
@@ -107,8 +109,10 @@ producer(void *arg)
             exit(1);
         }
         p->raw_bytes += len;
+        /* a full ring: nap as a replay source does (collector_emit_wait);
+         * spinning on sched_yield would bill the wait as CPU per event */
         while (ring_push(p->ring, rec, len) == ESTEL_E_FULL)
-            sched_yield();
+            (void)nanosleep(&nap, NULL);
     }
     ring_close(p->ring);
     record_encoder_destroy(&enc);
