@@ -196,21 +196,30 @@ copy_bytes(uint8_t *d, const void *src, size_t n)
     }
 }
 
+/* A str or bin length: the 8-, 16- or 32-bit form, tags tag8 .. tag8+2. */
+static inline uint8_t *
+put_len(uint8_t *w, uint8_t tag8, size_t n)
+{
+    if (n <= UINT8_MAX) {
+        w[0] = tag8;
+        w[1] = (uint8_t)n;
+        return w + 2;
+    }
+    if (n <= UINT16_MAX) {
+        *w = (uint8_t)(tag8 + 1);
+        return put_be16(w + 1, (uint16_t)n);
+    }
+    *w = (uint8_t)(tag8 + 2);
+    return put_be32(w + 1, (uint32_t)n);
+}
+
 static inline uint8_t *
 put_str(uint8_t *w, const char *s, size_t n)
 {
-    if (n < 32) {
+    if (n < 32)
         *w++ = (uint8_t)(0xa0 | n);
-    } else if (n <= UINT8_MAX) {
-        *w++ = 0xd9;
-        *w++ = (uint8_t)n;
-    } else if (n <= UINT16_MAX) {
-        *w = 0xda;
-        w = put_be16(w + 1, (uint16_t)n);
-    } else {
-        *w = 0xdb;
-        w = put_be32(w + 1, (uint32_t)n);
-    }
+    else
+        w = put_len(w, 0xd9, n);
     copy_bytes(w, s, n);
     return w + n;
 }
@@ -225,17 +234,7 @@ put_evstr(uint8_t *w, struct ev_str s)
 static inline uint8_t *
 put_bin(uint8_t *w, const void *p, size_t n)
 {
-    if (n <= UINT8_MAX) {
-        w[0] = 0xc4;
-        w[1] = (uint8_t)n;
-        w += 2;
-    } else if (n <= UINT16_MAX) {
-        *w = 0xc5;
-        w = put_be16(w + 1, (uint16_t)n);
-    } else {
-        *w = 0xc6;
-        w = put_be32(w + 1, (uint32_t)n);
-    }
+    w = put_len(w, 0xc4, n);
     copy_bytes(w, p, n);
     return w + n;
 }
