@@ -743,6 +743,7 @@ batcher_create(struct batcher **out, struct spool *sp, struct ring *ring,
                           "use 1..19", sp->cfg.compression_level,
                           ZSTD_getErrorName(zr));
     }
+    atomic_store(&sp->lost_reporter, true);
     *out = b;
     return ESTEL_OK;
 }
@@ -754,6 +755,7 @@ batcher_destroy(struct batcher **bp)
 
     if (bp == NULL || (b = *bp) == NULL)
         return;
+    atomic_store(&b->sp->lost_reporter, false);
     ZSTD_freeCCtx(b->cctx);
     /* victims whose gap records never reached the disk stay on disk too;
      * the next start lists them again */

@@ -610,10 +610,13 @@ spool_take_lost(struct spool *sp, struct spool_gap *out, size_t max)
     return n;
 }
 
+/* 0 without a batcher (e.g. a tool that only uploads): nobody would
+ * ever write them, so nobody should wait for them. */
 uint64_t
 spool_lost_unwritten(struct spool *sp)
 {
-    return atomic_load(&sp->lost_unwritten);
+    return atomic_load(&sp->lost_reporter) ?
+           atomic_load(&sp->lost_unwritten) : 0;
 }
 
 void

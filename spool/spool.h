@@ -132,6 +132,7 @@ size_t spool_take_lost(struct spool *sp, struct spool_gap *out, size_t max);
  * and waiting for their batch to be written (spool_lost_written).  A
  * draining uploader reads it before looking for batches, and stays while
  * it is not 0, so the gap record for its own last refusal still goes out.
+ * Always 0 while no batcher exists on this spool.
  */
 uint64_t spool_lost_unwritten(struct spool *sp);
 void spool_lost_written(struct spool *sp, size_t n);

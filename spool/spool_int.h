@@ -74,6 +74,7 @@ struct spool {
     size_t nlost;
     /* queued or taken but not yet in a batch file on disk */
     _Atomic uint64_t lost_unwritten;
+    _Atomic bool lost_reporter;         /* a batcher exists to write them */
 };
 
 /* ---- record_seq.c ------------------------------------------------------ */
