@@ -14,8 +14,8 @@
 set -euo pipefail
 
 lines=20000
-seconds=1
-rounds=5
+seconds=2     # per figure; 40 rounds of 50 ms: a shared box needs many short tries
+rounds=40
 while getopts n:s:r: opt; do
     case $opt in
     n) lines=$OPTARG ;;
