@@ -444,34 +444,21 @@ put_file(uint8_t *w, const struct ev_file *f)
     const struct ev_stat *st = &f->stat;
 
     w = put_map(w, 1 + (f->path_truncated ? 1 : 0) + (f->has_stat ? 11 : 0));
-    w = KEY(w, "path");
-    w = put_evstr(w, f->path);
-    if (f->path_truncated) {
-        w = KEY(w, "trunc");
-        w = put_bool(w, true);
-    }
+    w = put_evstr(KEY(w, "path"), f->path);
+    if (f->path_truncated)
+        w = put_bool(KEY(w, "trunc"), true);
     if (!f->has_stat)
         return w;
-    w = KEY(w, "ino");
-    w = put_uint(w, st->ino);
-    w = KEY(w, "dev");
-    w = put_int(w, st->dev);
-    w = KEY(w, "mode");
-    w = put_uint(w, st->mode);
-    w = KEY(w, "nlink");
-    w = put_uint(w, st->nlink);
-    w = KEY(w, "uid");
-    w = put_uint(w, st->uid);
-    w = KEY(w, "gid");
-    w = put_uint(w, st->gid);
-    w = KEY(w, "size");
-    w = put_int(w, st->size);
-    w = KEY(w, "flags");
-    w = put_uint(w, st->flags);
-    w = KEY(w, "mtime");
-    w = put_int(w, st->mtime_ns);
-    w = KEY(w, "ctime");
-    w = put_int(w, st->ctime_ns);
+    w = put_uint(KEY(w, "ino"), st->ino);
+    w = put_int(KEY(w, "dev"), st->dev);
+    w = put_uint(KEY(w, "mode"), st->mode);
+    w = put_uint(KEY(w, "nlink"), st->nlink);
+    w = put_uint(KEY(w, "uid"), st->uid);
+    w = put_uint(KEY(w, "gid"), st->gid);
+    w = put_int(KEY(w, "size"), st->size);
+    w = put_uint(KEY(w, "flags"), st->flags);
+    w = put_int(KEY(w, "mtime"), st->mtime_ns);
+    w = put_int(KEY(w, "ctime"), st->ctime_ns);
     w = KEY(w, "btime");
     return put_int(w, st->btime_ns);
 }
@@ -486,12 +473,9 @@ static uint8_t *
 put_path_map(uint8_t *w, const struct ev_file *f)
 {
     w = put_map(w, f->path_truncated ? 2 : 1);
-    w = KEY(w, "path");
-    w = put_evstr(w, f->path);
-    if (f->path_truncated) {
-        w = KEY(w, "trunc");
-        w = put_bool(w, true);
-    }
+    w = put_evstr(KEY(w, "path"), f->path);
+    if (f->path_truncated)
+        w = put_bool(KEY(w, "trunc"), true);
     return w;
 }
 
@@ -499,20 +483,13 @@ static uint8_t *
 put_token(uint8_t *w, const struct ev_token *t)
 {
     w = put_map(w, 8);
-    w = KEY(w, "auid");
-    w = put_uint(w, t->auid);
-    w = KEY(w, "euid");
-    w = put_uint(w, t->euid);
-    w = KEY(w, "egid");
-    w = put_uint(w, t->egid);
-    w = KEY(w, "ruid");
-    w = put_uint(w, t->ruid);
-    w = KEY(w, "rgid");
-    w = put_uint(w, t->rgid);
-    w = KEY(w, "pid");
-    w = put_int(w, t->pid);
-    w = KEY(w, "asid");
-    w = put_uint(w, t->asid);
+    w = put_uint(KEY(w, "auid"), t->auid);
+    w = put_uint(KEY(w, "euid"), t->euid);
+    w = put_uint(KEY(w, "egid"), t->egid);
+    w = put_uint(KEY(w, "ruid"), t->ruid);
+    w = put_uint(KEY(w, "rgid"), t->rgid);
+    w = put_int(KEY(w, "pid"), t->pid);
+    w = put_uint(KEY(w, "asid"), t->asid);
     w = KEY(w, "pv");
     return put_int(w, t->pidversion);
 }
@@ -528,80 +505,47 @@ encode_process(uint8_t *w, const struct record_encoder *enc,
          (p->team_id.ptr != NULL) + p->has_tty + p->has_start_time +
          (p->has_parent_tokens ? 6 : 0) + p->has_cs_validation;
     w = put_map(w, n);
-    w = KEY(w, "pid");                                          /* 1 */
-    w = put_int(w, t->pid);
-    w = KEY(w, "pv");
-    w = put_int(w, t->pidversion);
-    w = KEY(w, "eid");
-    w = put_bin64(w, entity_of(enc, t->pid, t->pidversion));
-    w = KEY(w, "ppid");
-    w = put_int(w, p->ppid);
-    w = KEY(w, "oppid");                                        /* 5 */
-    w = put_int(w, p->original_ppid);
-    w = KEY(w, "pgid");
-    w = put_int(w, p->group_id);
-    w = KEY(w, "sid");
-    w = put_int(w, p->session_id);
-    w = KEY(w, "auid");
-    w = put_uint(w, t->auid);
-    w = KEY(w, "euid");
-    w = put_uint(w, t->euid);
-    w = KEY(w, "egid");                                         /* 10 */
-    w = put_uint(w, t->egid);
-    w = KEY(w, "ruid");
-    w = put_uint(w, t->ruid);
-    w = KEY(w, "rgid");
-    w = put_uint(w, t->rgid);
-    w = KEY(w, "asid");
-    w = put_uint(w, t->asid);
-    w = KEY(w, "csf");
-    w = put_uint(w, p->cs_flags);
-    w = KEY(w, "plat");                                         /* 15 */
-    w = put_bool(w, p->is_platform_binary);
-    w = KEY(w, "esc");
-    w = put_bool(w, p->is_es_client);
-    if (p->has_cdhash) {
-        w = KEY(w, "cdh");
-        w = put_bin(w, p->cdhash, sizeof(p->cdhash));
-    }
-    if (p->signing_id.ptr != NULL) {
-        w = KEY(w, "sig");
-        w = put_str(w, p->signing_id.ptr, p->signing_id.len);
-    }
-    if (p->team_id.ptr != NULL) {
-        w = KEY(w, "team");
-        w = put_str(w, p->team_id.ptr, p->team_id.len);
-    }
-    w = KEY(w, "exe");                                          /* 17 */
-    w = put_path_map(w, &p->executable);
-    if (p->has_tty) {
-        w = KEY(w, "tty");
-        w = put_path_map(w, &p->tty);
-    }
-    if (p->has_start_time) {
-        w = KEY(w, "start");
-        w = put_int(w, p->start_time_ns);
-    }
+    w = put_int(KEY(w, "pid"), t->pid);                         /* 1 */
+    w = put_int(KEY(w, "pv"), t->pidversion);
+    w = put_bin64(KEY(w, "eid"), entity_of(enc, t->pid, t->pidversion));
+    w = put_int(KEY(w, "ppid"), p->ppid);
+    w = put_int(KEY(w, "oppid"), p->original_ppid);             /* 5 */
+    w = put_int(KEY(w, "pgid"), p->group_id);
+    w = put_int(KEY(w, "sid"), p->session_id);
+    w = put_uint(KEY(w, "auid"), t->auid);
+    w = put_uint(KEY(w, "euid"), t->euid);
+    w = put_uint(KEY(w, "egid"), t->egid);                      /* 10 */
+    w = put_uint(KEY(w, "ruid"), t->ruid);
+    w = put_uint(KEY(w, "rgid"), t->rgid);
+    w = put_uint(KEY(w, "asid"), t->asid);
+    w = put_uint(KEY(w, "csf"), p->cs_flags);
+    w = put_bool(KEY(w, "plat"), p->is_platform_binary);        /* 15 */
+    w = put_bool(KEY(w, "esc"), p->is_es_client);
+    if (p->has_cdhash)
+        w = put_bin(KEY(w, "cdh"), p->cdhash, sizeof(p->cdhash));
+    if (p->signing_id.ptr != NULL)
+        w = put_str(KEY(w, "sig"), p->signing_id.ptr, p->signing_id.len);
+    if (p->team_id.ptr != NULL)
+        w = put_str(KEY(w, "team"), p->team_id.ptr, p->team_id.len);
+    w = put_path_map(KEY(w, "exe"), &p->executable);            /* 17 */
+    if (p->has_tty)
+        w = put_path_map(KEY(w, "tty"), &p->tty);
+    if (p->has_start_time)
+        w = put_int(KEY(w, "start"), p->start_time_ns);
     if (p->has_parent_tokens) {
-        w = KEY(w, "rpid");
-        w = put_int(w, p->responsible.pid);
-        w = KEY(w, "rpv");
-        w = put_int(w, p->responsible.pidversion);
+        w = put_int(KEY(w, "rpid"), p->responsible.pid);
+        w = put_int(KEY(w, "rpv"), p->responsible.pidversion);
         w = KEY(w, "reid");
         w = put_bin64(w, entity_of(enc, p->responsible.pid,
                                    p->responsible.pidversion));
-        w = KEY(w, "parpid");
-        w = put_int(w, p->parent.pid);
-        w = KEY(w, "parpv");
-        w = put_int(w, p->parent.pidversion);
+        w = put_int(KEY(w, "parpid"), p->parent.pid);
+        w = put_int(KEY(w, "parpv"), p->parent.pidversion);
         w = KEY(w, "pareid");
         w = put_bin64(w, entity_of(enc, p->parent.pid,
                                    p->parent.pidversion));
     }
-    if (p->has_cs_validation) {
-        w = KEY(w, "csv");
-        w = put_int(w, p->cs_validation_category);
-    }
+    if (p->has_cs_validation)
+        w = put_int(KEY(w, "csv"), p->cs_validation_category);
     return w;
 }
 
@@ -883,16 +827,11 @@ put_envelope(uint8_t *w, const struct record_encoder *enc, const char *name,
              size_t name_len, uint64_t seq, int64_t time_ns, size_t extra)
 {
     w = put_map(w, 6 + extra);
-    w = KEY(w, "v");
-    w = put_uint(w, ESTEL_SCHEMA_VERSION);
-    w = KEY(w, "ev");
-    w = put_str(w, name, name_len);
-    w = KEY(w, "cs");
-    w = put_uint(w, seq);
-    w = KEY(w, "ts");
-    w = put_int(w, time_ns);
-    w = KEY(w, "hid");
-    w = put_str(w, enc->id.host_id, enc->host_len);
+    w = put_uint(KEY(w, "v"), ESTEL_SCHEMA_VERSION);
+    w = put_str(KEY(w, "ev"), name, name_len);
+    w = put_uint(KEY(w, "cs"), seq);
+    w = put_int(KEY(w, "ts"), time_ns);
+    w = put_str(KEY(w, "hid"), enc->id.host_id, enc->host_len);
     w = KEY(w, "bid");
     return put_str(w, enc->id.boot_id, enc->boot_len);
 }
@@ -920,33 +859,21 @@ record_encode_event(struct record_encoder *enc, const struct estel_event *ev,
         return ESTEL_E_REJECTED;
     w = put_envelope(w, enc, name, name_len, seq, ev->time_ns,
                      6 + ev->has_seq + ev->has_global_seq + ev->has_thread);
-    w = KEY(w, "et");
-    w = put_uint(w, ev->type);
-    w = KEY(w, "mv");
-    w = put_uint(w, ev->version);
-    w = KEY(w, "mt");
-    w = put_uint(w, ev->mach_time);
-    if (ev->has_seq) {
-        w = KEY(w, "sq");
-        w = put_uint(w, ev->seq_num);
-    }
-    if (ev->has_global_seq) {
-        w = KEY(w, "gsq");
-        w = put_uint(w, ev->global_seq_num);
-    }
-    if (ev->has_thread) {
-        w = KEY(w, "thr");
-        w = put_uint(w, ev->thread_id);
-    }
+    w = put_uint(KEY(w, "et"), ev->type);
+    w = put_uint(KEY(w, "mv"), ev->version);
+    w = put_uint(KEY(w, "mt"), ev->mach_time);
+    if (ev->has_seq)
+        w = put_uint(KEY(w, "sq"), ev->seq_num);
+    if (ev->has_global_seq)
+        w = put_uint(KEY(w, "gsq"), ev->global_seq_num);
+    if (ev->has_thread)
+        w = put_uint(KEY(w, "thr"), ev->thread_id);
     w = put_event_id(w, enc, ev);
-    w = KEY(w, "p");
-    w = put_process(w, enc, &ev->process);
+    w = put_process(KEY(w, "p"), enc, &ev->process);
     w = KEY(w, "e");
     w = put_fields(w, enc, ev->fields, ev->nfields, ev->raw.ptr != NULL);
-    if (ev->raw.ptr != NULL) {
-        w = KEY(w, "raw");
-        w = put_str(w, ev->raw.ptr, ev->raw.len);
-    }
+    if (ev->raw.ptr != NULL)
+        w = put_str(KEY(w, "raw"), ev->raw.ptr, ev->raw.len);
     return finish(enc, w, out, out_len);
 }
 
@@ -964,7 +891,6 @@ record_encode_collector(struct record_encoder *enc, const char *kind,
         return ESTEL_E_REJECTED;
     w = put_envelope(w, enc, kind, kind_len, seq, time_ns, 2);
     w = put_collector_id(w, enc, kind, seq);
-    w = KEY(w, "e");
-    w = put_fields(w, enc, fields, nfields, 0);
+    w = put_fields(KEY(w, "e"), enc, fields, nfields, 0);
     return finish(enc, w, out, out_len);
 }

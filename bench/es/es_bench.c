@@ -133,7 +133,7 @@ setup(struct bench *b)
     size_t len;
 
     if (config_defaults(&b->cfg, NULL) != ESTEL_OK ||
-        ring_create(&ring, 64u << 20, NULL) != ESTEL_OK ||
+        ring_create(&ring, b->cfg.ring_bytes, NULL) != ESTEL_OK ||
         collector_create(&b->coll, &b->cfg, ring, &id, 1, false, NULL) !=
         ESTEL_OK ||
         source_es_ops.open(&b->src, &b->cfg, NULL, 0, 0, NULL) != ESTEL_OK ||
