@@ -438,15 +438,23 @@ finish(struct record_encoder *enc, uint8_t *w, const uint8_t **out,
 
 /* ---- files, tokens, processes ------------------------------------------ */
 
+/* A file map's first keys: "path", and "trunc" when it was cut. */
+static uint8_t *
+put_path_keys(uint8_t *w, const struct ev_file *f)
+{
+    w = put_evstr(KEY(w, "path"), f->path);
+    if (f->path_truncated)
+        w = put_bool(KEY(w, "trunc"), true);
+    return w;
+}
+
 static uint8_t *
 put_file(uint8_t *w, const struct ev_file *f)
 {
     const struct ev_stat *st = &f->stat;
 
     w = put_map(w, 1 + (f->path_truncated ? 1 : 0) + (f->has_stat ? 11 : 0));
-    w = put_evstr(KEY(w, "path"), f->path);
-    if (f->path_truncated)
-        w = put_bool(KEY(w, "trunc"), true);
+    w = put_path_keys(w, f);
     if (!f->has_stat)
         return w;
     w = put_uint(KEY(w, "ino"), st->ino);
@@ -459,8 +467,7 @@ put_file(uint8_t *w, const struct ev_file *f)
     w = put_uint(KEY(w, "flags"), st->flags);
     w = put_int(KEY(w, "mtime"), st->mtime_ns);
     w = put_int(KEY(w, "ctime"), st->ctime_ns);
-    w = KEY(w, "btime");
-    return put_int(w, st->btime_ns);
+    return put_int(KEY(w, "btime"), st->btime_ns);
 }
 
 /*
@@ -473,10 +480,7 @@ static uint8_t *
 put_path_map(uint8_t *w, const struct ev_file *f)
 {
     w = put_map(w, f->path_truncated ? 2 : 1);
-    w = put_evstr(KEY(w, "path"), f->path);
-    if (f->path_truncated)
-        w = put_bool(KEY(w, "trunc"), true);
-    return w;
+    return put_path_keys(w, f);
 }
 
 static uint8_t *
@@ -490,8 +494,7 @@ put_token(uint8_t *w, const struct ev_token *t)
     w = put_uint(KEY(w, "rgid"), t->rgid);
     w = put_int(KEY(w, "pid"), t->pid);
     w = put_uint(KEY(w, "asid"), t->asid);
-    w = KEY(w, "pv");
-    return put_int(w, t->pidversion);
+    return put_int(KEY(w, "pv"), t->pidversion);
 }
 
 static uint8_t *
