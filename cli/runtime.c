@@ -89,33 +89,13 @@ make_identity(struct record_identity *id, const struct estel_config *cfg,
 /* ---- records the batcher thread makes: gap (eviction) and status -------- */
 
 static size_t
-encode_on_batcher(struct estel_runtime *rt, const char *kind,
-                  const struct ev_field *f, size_t n, const uint8_t **rec)
-{
-    size_t len;
-
-    if (record_encode_collector(rt->tick_enc, kind,
-                                collector_take_seq(rt->collector),
-                                estel_now_realtime_ns(), f, n, rec, &len)
-        != ESTEL_OK)
-        return 0;
-    return len;
-}
-
-static size_t
 on_gap(void *ctx, const struct spool_gap *gap, const uint8_t **rec)
 {
     struct estel_runtime *rt = ctx;
-    struct ev_field f[5] = {
-        { .key = "first_seq", .kind = EV_UINT, .v.u = gap->first_seq },
-        { .key = "last_seq", .kind = EV_UINT, .v.u = gap->last_seq },
-        { .key = "count", .kind = EV_UINT, .v.u = gap->records },
-        { .key = "batches", .kind = EV_UINT, .v.u = gap->batches },
-        { .key = "reason", .kind = EV_STR, .v.s = ev_cstr(gap->reason) },
-    };
 
-    atomic_fetch_add(&collector_stats(rt->collector)->gaps_emitted, 1);
-    return encode_on_batcher(rt, "gap", f, 5, rec);
+    return collector_encode_gap(rt->collector, rt->tick_enc, gap->first_seq,
+                                gap->last_seq, gap->records, gap->batches,
+                                gap->reason, rec);
 }
 
 #define STATUS_MAX_FIELDS 48
@@ -167,7 +147,7 @@ on_tick(void *ctx, const uint8_t **rec)
     struct spool_stats *ss = spool_stats(rt->spool);
     struct ev_field f[STATUS_MAX_FIELDS];
     int64_t now = estel_now_mono_ns(), oldest;
-    size_t n = 0;
+    size_t n = 0, len;
 
     if (now >= rt->next_state_ns) {
         rt->next_state_ns = now + 2 * (int64_t)1000000000;
@@ -206,7 +186,12 @@ on_tick(void *ctx, const uint8_t **rec)
     if (rt->transport != NULL)
         n += transport_status_fields(rt->transport, f + n,
                                      STATUS_MAX_FIELDS - n);
-    return encode_on_batcher(rt, "status", f, n, rec);
+    if (record_encode_collector(rt->tick_enc, "status",
+                                collector_take_seq(rt->collector),
+                                estel_now_realtime_ns(), f, n, rec, &len)
+        != ESTEL_OK)
+        return 0;
+    return len;
 }
 
 /* ---- building the pipeline ---------------------------------------------- */

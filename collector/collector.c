@@ -203,6 +203,29 @@ flush_lost(struct collector *c)
     return true;
 }
 
+size_t
+collector_encode_gap(struct collector *c, struct record_encoder *enc,
+                      uint64_t first_seq, uint64_t last_seq,
+                      uint64_t records, uint64_t batches, const char *reason,
+                      const uint8_t **rec)
+{
+    struct ev_field f[5] = {
+        { .key = "first_seq", .kind = EV_UINT, .v.u = first_seq },
+        { .key = "last_seq", .kind = EV_UINT, .v.u = last_seq },
+        { .key = "count", .kind = EV_UINT, .v.u = records },
+        { .key = "batches", .kind = EV_UINT, .v.u = batches },
+        { .key = "reason", .kind = EV_STR, .v.s = ev_cstr(reason) },
+    };
+    size_t len;
+
+    if (record_encode_collector(enc, "gap", collector_take_seq(c),
+                                estel_now_realtime_ns(), f, 5, rec, &len)
+        != ESTEL_OK)
+        return 0;
+    atomic_fetch_add(&c->stats.gaps_emitted, 1);
+    return len;
+}
+
 /*
  * Push an encoded record whose number was taken after a successful
  * flush_lost(), so lost numbers are always noted in increasing order.

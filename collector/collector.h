@@ -296,6 +296,17 @@ enum estel_rc collector_emit_collector(struct collector *c, const char *kind,
 /* Take the next sequence number (any thread; for records made by the
  * batcher such as eviction gaps). */
 uint64_t collector_take_seq(struct collector *c);
+/*
+ * A "gap" record for records lost downstream of the ring (the spool's
+ * evictions, refused or corrupt batches), made on the caller's thread with
+ * its own encoder (enc) under a new sequence number; counted in
+ * gaps_emitted.  Returns its length (*rec borrows enc's buffer), 0 if it
+ * could not be encoded.
+ */
+size_t collector_encode_gap(struct collector *c, struct record_encoder *enc,
+                            uint64_t first_seq, uint64_t last_seq,
+                            uint64_t records, uint64_t batches,
+                            const char *reason, const uint8_t **rec);
 struct collector_stats *collector_stats(struct collector *c);
 const struct record_identity *collector_identity(const struct collector *c);
 struct record_encoder *collector_encoder(struct collector *c);

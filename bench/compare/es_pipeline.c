@@ -221,21 +221,10 @@ static size_t
 on_gap(void *ctx, const struct spool_gap *gap, const uint8_t **rec)
 {
     struct pipeline *p = ctx;
-    struct ev_field f[5] = {
-        { .key = "first_seq", .kind = EV_UINT, .v.u = gap->first_seq },
-        { .key = "last_seq", .kind = EV_UINT, .v.u = gap->last_seq },
-        { .key = "count", .kind = EV_UINT, .v.u = gap->records },
-        { .key = "batches", .kind = EV_UINT, .v.u = gap->batches },
-        { .key = "reason", .kind = EV_STR, .v.s = ev_cstr(gap->reason) },
-    };
-    size_t len;
 
-    if (record_encode_collector(p->gap_enc, "gap",
-                                collector_take_seq(p->coll),
-                                estel_now_realtime_ns(), f, 5, rec, &len)
-        != ESTEL_OK)
-        return 0;
-    return len;
+    return collector_encode_gap(p->coll, p->gap_enc, gap->first_seq,
+                                gap->last_seq, gap->records, gap->batches,
+                                gap->reason, rec);
 }
 
 static void *

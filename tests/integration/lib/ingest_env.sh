@@ -18,11 +18,11 @@
 # Everything started here is stopped at exit, by pid only.
 here_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here_lib/pki.sh"
+. "$here_lib/nginx.sh"             # nginx_stop
 SRC=${ESTEL_SRC:-$(cd "$here_lib/../../.." && pwd)}
 ESTEL=${ESTEL_BIN:-$SRC/build/cli/estel}
 MKBATCH=${1:-${MKBATCH:-}}
 PY=/usr/bin/python3
-NGINX=${NGINX:-/usr/sbin/nginx}
 
 skip() { echo "SKIP: $*"; exit 77; }
 die() { echo "FAIL: $*" >&2; exit 1; }
@@ -40,7 +40,7 @@ NGINX_DIRS=()
 _ingest_cleanup() {
   local p d
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for d in "${NGINX_DIRS[@]}"; do _nginx_stop "$d"; done
+  for d in "${NGINX_DIRS[@]}"; do nginx_stop "$d"; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   if [ "${KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
@@ -134,15 +134,6 @@ CONF
   NURL="https://127.0.0.1:$port/v1/batches"
 }
 
-_nginx_stop() {
-  local dir=$1 pid i
-  pid=$(cat "$dir/nginx.pid" 2>/dev/null) || return 0
-  grep -qF -- "$dir/nginx.conf" "/proc/$pid/cmdline" 2>/dev/null || return 0
-  kill -QUIT "$pid" 2>/dev/null || true
-  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$dir/nginx.pid"
-}
 
 # mkbatch PREFIX [args]: PREFIX.zst, PREFIX.hdr, PREFIX.raw
 mkbatch() {

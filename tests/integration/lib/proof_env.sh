@@ -29,10 +29,10 @@
 # Everything started here is stopped at exit by pid, never by name.
 here_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here_lib/pki.sh"
+. "$here_lib/nginx.sh"             # nginx_stop
 SRC=${ESTEL_SRC:-$(cd "$here_lib/../../.." && pwd)}
 ESTEL=${ESTEL_BIN:-$SRC/build/cli/estel}
 PY=/usr/bin/python3
-NGINX=${NGINX:-/usr/sbin/nginx}
 LONG=${ESTEL_LONG:-0}
 
 skip() { echo "SKIP: $*"; exit 77; }
@@ -68,7 +68,7 @@ _proof_cleanup() {
     sleep 0.05
   done
   for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  for d in "${FRONTS[@]}"; do _front_stop "$d"; done
+  for d in "${FRONTS[@]}"; do nginx_stop "$d"; done
   [ -n "${EXTRA_CLEANUP:-}" ] && eval "$EXTRA_CLEANUP"
   for m in "${MOUNTS[@]}"; do umount -l "$m" 2>/dev/null; done
   for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
@@ -214,16 +214,7 @@ CONF
   FRONT_URL="https://${FRONT_LISTEN:-127.0.0.1}:$port/v1/batches"
 }
 
-_front_stop() {
-  local dir=$1 pid i
-  pid=$(cat "$dir/nginx.pid" 2>/dev/null) || return 0
-  grep -qF -- "$dir/nginx.conf" "/proc/$pid/cmdline" 2>/dev/null || return 0
-  kill -QUIT "$pid" 2>/dev/null || true
-  for i in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$dir/nginx.pid"
-}
-front_down() { _front_stop "$T/$1"; }
+front_down() { nginx_stop "$T/$1"; }
 
 ledger() { "$PY" "$here_lib/ledger.py" "$@"; }
 
