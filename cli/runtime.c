@@ -194,6 +194,50 @@ on_tick(void *ctx, const uint8_t **rec)
     return len;
 }
 
+/*
+ * The last agent on this spool died with records in memory (its marker was
+ * still there): say so in the stream before anything else, as a gap
+ * record with reason "crash".  How many records were lost is not known;
+ * their sequence numbers are given again from this record's own on.
+ */
+static enum estel_rc
+begin_run(struct estel_runtime *rt, struct estel_err *err)
+{
+    struct spool_prev_run prev;
+    struct ev_field f[5];
+    size_t n = 0;
+    uint64_t seq;
+    enum estel_rc rc;
+
+    if ((rc = spool_begin_run(rt->spool, rt->started_wall_ns, &prev, err))
+        != ESTEL_OK || prev.crashes == 0)
+        return rc;
+    f[n++] = (struct ev_field){ .key = "reason", .kind = EV_STR,
+                                .v.s = ev_cstr("crash") };
+    f[n++] = (struct ev_field){ .key = "crashes", .kind = EV_UINT,
+                                .v.u = prev.crashes };
+    if (prev.pid != 0)
+        f[n++] = (struct ev_field){ .key = "prev_pid", .kind = EV_INT,
+                                    .v.i = prev.pid };
+    if (prev.started_ns != 0)
+        f[n++] = (struct ev_field){ .key = "prev_started", .kind = EV_INT,
+                                    .v.i = prev.started_ns };
+    if (prev.last_sealed_ns != 0)
+        f[n++] = (struct ev_field){ .key = "last_sealed", .kind = EV_INT,
+                                    .v.i = prev.last_sealed_ns };
+    log_warnx("the last run (pid %lld) did not stop cleanly: what it held "
+              "in memory is lost; reported as a gap record (reason crash)",
+              (long long)prev.pid);
+    if (collector_emit_collector(rt->collector, "gap", f, n, &seq) !=
+        ESTEL_OK || seq != prev.report_seq)
+        log_warnx("the crash report could not be the run's first record "
+                  "(number %llu, expected %llu)", (unsigned long long)seq,
+                  (unsigned long long)prev.report_seq);
+    else
+        atomic_fetch_add(&collector_stats(rt->collector)->gaps_emitted, 1);
+    return ESTEL_OK;
+}
+
 /* ---- building the pipeline ---------------------------------------------- */
 
 /*
@@ -466,6 +510,8 @@ runtime_run(struct estel_runtime *rt, struct estel_err *err)
     log_info("starting: source %s, spool %s, %s", rt->src->name,
              rt->cfg.spool_dir, rt->cfg.server_url != NULL ?
              rt->cfg.server_url : "no server (spool only)");
+    if ((rc = begin_run(rt, err)) != ESTEL_OK)
+        return rc;
     if ((rc = start_threads(rt, err)) != ESTEL_OK) {
         runtime_request_stop(rt);
         stop_threads(rt);
@@ -473,6 +519,10 @@ runtime_run(struct estel_runtime *rt, struct estel_err *err)
     }
     wait_for_end(rt);
     stop_threads(rt);
+    /* an orderly stop: everything the source gave was sealed (or reported
+     * lost), so the next start has no crash to report */
+    if (rt->batcher_err.rc == ESTEL_OK)
+        spool_end_run(rt->spool);
     write_state(rt, false);
     cs = collector_stats(rt->collector);
     log_info("stopped: %llu events in, %llu records, %llu filtered, "

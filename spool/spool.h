@@ -102,6 +102,35 @@ void spool_close(struct spool **sp);
 uint64_t spool_next_seq(const struct spool *sp);
 struct spool_stats *spool_stats(struct spool *sp);
 
+/* ---- the run marker: did the last agent stop cleanly? ------------------ */
+
+struct spool_prev_run {
+    uint64_t crashes;               /* unclean stops not yet reported in
+                                       the stream; 0: the last stop was
+                                       clean */
+    uint64_t report_seq;            /* the number the report must have:
+                                       the first record of this run */
+    int64_t pid;                    /* the last run's pid (0: unknown) */
+    int64_t started_ns;             /* its start, wall clock (0: unknown) */
+    int64_t last_sealed_ns;         /* created time of the newest batch in
+                                       ready/ (0: none there) */
+};
+/*
+ * Writer only, before the pipeline starts: read the marker file "run" the
+ * last agent left (an orderly stop removes it), then write ours.  When
+ * prev->crashes > 0 the caller must make its report (a gap record, reason
+ * "crash") the run's first record, number prev->report_seq: a crash that
+ * strikes before that number is on disk is carried over to the next
+ * start.  Failing to write the marker is logged, not fatal.
+ * ESTEL_E_USAGE in inspect mode.
+ */
+enum estel_rc spool_begin_run(struct spool *sp, int64_t started_ns,
+                              struct spool_prev_run *prev,
+                              struct estel_err *err);
+/* Orderly stop, after the batcher sealed its last batch: remove the
+ * marker. */
+void spool_end_run(struct spool *sp);
+
 /* ---- writer side: the batcher (one thread) ----------------------------- */
 
 /* A range of records lost to eviction, for the gap record. */

@@ -75,6 +75,7 @@ struct spool {
     /* queued or taken but not yet in a batch file on disk */
     _Atomic uint64_t lost_unwritten;
     _Atomic bool lost_reporter;         /* a batcher exists to write them */
+    bool run_marker;                    /* ours is on disk (run_marker.c) */
 };
 
 /* ---- record_seq.c ------------------------------------------------------ */

@@ -18,6 +18,9 @@
 #   crash loses at most that window (docs/reliability.md); the ledger checks
 #   each window ends where the feeder saw the agent die and is no larger
 #   than the bound.  Anything else missing is silent loss and fails.
+# Every kill of an agent whose pipeline was running (its run marker,
+# spool/run, names its pid) must come back as a gap record with reason
+# "crash" from a later run: the SIEM learns of each crash window too.
 # CI: 15 s of feed at 2,000 lines/s; ESTEL_LONG=1: 10 minutes.
 set -euo pipefail
 . "$(dirname "$0")/lib/proof_env.sh"
@@ -75,7 +78,7 @@ PIDS+=("$super")
 EXTRA_CLEANUP='p=$(cat "$T/agent.pid" 2>/dev/null) && kill -KILL "$p" 2>/dev/null'
 
 # chaos while the feed runs
-kills_agent=0 kills_ingest=0
+kills_agent=0 kills_ingest=0 crashes_expected=0
 while [ ! -e "$T/feed.done" ]; do
   sleep "$(awk -v r=$RANDOM 'BEGIN {printf "%.2f", 1 + r % 300 / 100}')"
   [ ! -e "$T/feed.done" ] || break
@@ -83,6 +86,9 @@ while [ ! -e "$T/feed.done" ]; do
     apid=$(cat "$T/agent.pid" 2>/dev/null || true)
     if [ -n "$apid" ] && kill -KILL "$apid" 2>/dev/null; then
       kills_agent=$((kills_agent + 1))
+      sleep 0.05                  # let it die before reading its marker
+      grep -qx "pid=$apid" "$T/spool/run" 2>/dev/null &&
+        crashes_expected=$((crashes_expected + 1))
       # the feed ended meanwhile: the feeder saw no death, so mark its end
       [ -e "$T/feed.done" ] && echo "$G" >> "$T/marks"
     fi
@@ -123,5 +129,10 @@ print("# crash windows: %d, largest %d events, mean %.0f events"
       % (n, d["feed_crash_window_max"], parts[4] / n if n else 0))
 sys.exit(0 if sum(parts) == g and d["feed_silent"] == 0 else 1)
 PY
+reported=$("$PY" -c 'import json, sys
+print(json.load(open(sys.argv[1]))["hosts"][0]["crashes_reported"])' "$T/ledger.json")
+[ "$reported" = "$crashes_expected" ] ||
+  die "$reported crashes reported in gap records (reason crash), $crashes_expected agents killed with their pipeline running"
+ok "each of the $crashes_expected agent kills with a running pipeline was reported by the next run (gap records, reason crash)"
 ok "ledger: every event landed once, was reported lost, or fell in one of $crashes crash windows (each <= $WINDOW events, ending where the agent died); zero silent loss"
 echo "soak_kill: all passed"

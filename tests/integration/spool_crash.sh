@@ -7,7 +7,11 @@
 #   - every hole in the sequence is explained: covered by a gap record's
 #     [first_seq, last_seq], or it is records that were still in memory at
 #     the kill (a hole right below a record the batcher thread numbered
-#     itself, i.e. a gap/status record that overtook the ring).
+#     itself, i.e. a gap/status record that overtook the ring);
+#   - every kill of a run that had started its pipeline (its run marker,
+#     spool/run, names its pid) is reported in the stream by a later run:
+#     gap records with reason "crash" add up to exactly those kills, once
+#     a last run has stopped cleanly.
 # 50 cycles by default (under a minute); ESTEL_LONG=1 runs 500.
 # Env: ESTEL_BIN (the estel binary), ESTEL_CRASH_CYCLES, ESTEL_CRASH_SEED.
 set -euo pipefail
@@ -49,7 +53,7 @@ gaps = []                       # [first_seq, last_seq] of gap records
 done = set()                    # batch names already read
 high = 0                        # highest cs ever stored
 stats = {"kills": 0, "batches": 0, "records": 0, "gap_holes": 0,
-         "kill_holes": 0}
+         "kill_holes": 0, "crashes_expected": 0, "crashes_reported": 0}
 cs_re = re.compile(rb'"cs":(\d+)')
 
 
@@ -90,7 +94,9 @@ def read_new_batches(cycle):
             if b'"ev":"gap"' in line or b'"ev":"status"' in line:
                 r = json.loads(line)
                 batcher_made.add(cs)
-                if r["ev"] == "gap":
+                if r["ev"] == "gap" and r["e"]["reason"] == "crash":
+                    stats["crashes_reported"] += r["e"]["crashes"]
+                elif r["ev"] == "gap":
                     gaps.append((r["e"]["first_seq"], r["e"]["last_seq"]))
 
 
@@ -103,6 +109,17 @@ def covered(a, b):
         if pos > b:
             return True
     return pos > b
+
+
+def marker_pid():
+    try:
+        with open(os.path.join(spool, "run")) as f:
+            for line in f:
+                if line.startswith("pid="):
+                    return int(line[4:])
+    except FileNotFoundError:
+        pass
+    return 0
 
 
 def check_holes(cycle):
@@ -134,6 +151,8 @@ for cycle in range(1, cycles + 1):
     if p.wait() != -9:
         stats["kills"] -= 1             # it had ended on its own
     stats["kills"] += 1
+    if marker_pid() == p.pid:
+        stats["crashes_expected"] += 1  # died with its pipeline running
     if not os.path.isdir(spool):
         continue                        # killed before it made the spool
     v = subprocess.run([bin_, "spool", "verify", "--spool", spool],
@@ -142,15 +161,27 @@ for cycle in range(1, cycles + 1):
         fail("cycle %d: spool verify: %s" % (cycle, v.stderr.decode()))
     read_new_batches(cycle)
     check_holes(cycle)
+# a last run that stops cleanly reports the last kill and leaves no marker
+subprocess.run([bin_, "run", "--source", "synthetic", "--count", "1000",
+                "--spool", spool, "--config", cfg], stdout=subprocess.DEVNULL,
+               stderr=log, check=True)
+read_new_batches(cycles + 1)
+check_holes(cycles + 1)
+if os.path.exists(os.path.join(spool, "run")):
+    fail("a clean stop left the run marker behind")
+if stats["crashes_reported"] != stats["crashes_expected"]:
+    fail("%d crashes reported in gap records, %d runs were killed with "
+         "their pipeline running" % (stats["crashes_reported"],
+                                     stats["crashes_expected"]))
 # evictions must have happened for the gap check to mean something
 ls = subprocess.run([bin_, "spool", "ls", "--spool", spool],
                     capture_output=True, text=True)
 print("spool_crash: %d cycles (%d kill -9) in %.0f s: %d batches, %d records"
       " checked, highest sequence %d, %d holes explained by gap records, %d "
-      "by the kill; seed %d" % (cycles, stats["kills"],
-                                time.monotonic() - start, stats["batches"],
-                                stats["records"], high, stats["gap_holes"],
-                                stats["kill_holes"], seed))
+      "by the kill, %d crashes reported; seed %d"
+      % (cycles, stats["kills"], time.monotonic() - start, stats["batches"],
+         stats["records"], high, stats["gap_holes"], stats["kill_holes"],
+         stats["crashes_reported"], seed))
 print(ls.stdout.strip().splitlines()[-2])
 print("spool_crash: OK")
 EOF

@@ -49,8 +49,9 @@ for line in sys.stdin:
         sys.exit("sequence %d twice" % r["cs"])
     seen.add(r["cs"])
     if r["ev"] == "gap":
-        gaps.append((r["e"]["first_seq"], r["e"]["last_seq"]))
         reasons.add(r["e"]["reason"])
+    if r["ev"] == "gap" and "first_seq" in r["e"]:
+        gaps.append((r["e"]["first_seq"], r["e"]["last_seq"]))
 for cs in range(1, want + 1):
     if cs not in seen and not any(f <= cs <= l for f, l in gaps):
         sys.exit("record %d lost without a gap record" % cs)

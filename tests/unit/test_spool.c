@@ -575,6 +575,115 @@ test_spool_resumes_sequence(void **state)
     free(dir);
 }
 
+/* ---- the run marker ----------------------------------------------------- */
+
+static void
+write_text(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_non_null(f = fopen(path, "w"));
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Open dir, begin a run, return what it says about the last one. */
+static struct spool_prev_run
+begin(struct spool **sp, const struct spool_config *c, int64_t started)
+{
+    struct spool_prev_run prev;
+
+    assert_int_equal(spool_open(sp, c, NULL), ESTEL_OK);
+    assert_int_equal(spool_begin_run(*sp, started, &prev, NULL), ESTEL_OK);
+    return prev;
+}
+
+static void
+test_spool_run_marker_counts_unclean_stops(void **state)
+{
+    char *dir = newdir(), path[512], target[512];
+    struct spool_config c, ci;
+    struct spool *sp = NULL;
+    struct spool_prev_run prev;
+    struct estel_err err = { 0 };
+    struct stat st;
+
+    (void)state;
+    cfg_init(&c, dir);
+    snprintf(path, sizeof(path), "%s/run", dir);
+    /* a fresh spool: nothing to report; the marker is ours, 0600 */
+    prev = begin(&sp, &c, 1000);
+    assert_int_equal(prev.crashes, 0);
+    assert_int_equal(prev.report_seq, 0);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    /* an orderly stop removes it: the next start has nothing to report */
+    spool_end_run(sp);
+    assert_int_equal(lstat(path, &st), -1);
+    spool_close(&sp);
+    prev = begin(&sp, &c, 2000);
+    assert_int_equal(prev.crashes, 0);
+    /* a crash (no end_run) after a sealed batch, records 1..150 */
+    run_batcher(sp, 1, 150, 20, NULL);
+    spool_close(&sp);
+    prev = begin(&sp, &c, 3000);
+    assert_int_equal(prev.crashes, 1);
+    assert_int_equal(prev.report_seq, 151);
+    assert_int_equal(prev.pid, getpid());
+    assert_int_equal(prev.started_ns, 2000);
+    assert_true(prev.last_sealed_ns > 0);
+    /* that run dies too before its report (151) is sealed: both count */
+    spool_close(&sp);
+    prev = begin(&sp, &c, 4000);
+    assert_int_equal(prev.crashes, 2);
+    assert_int_equal(prev.report_seq, 151);
+    assert_int_equal(prev.started_ns, 3000);
+    /* this time the report is sealed, then the run dies: only it counts */
+    run_batcher(sp, 151, 1, 20, NULL);
+    spool_close(&sp);
+    prev = begin(&sp, &c, 5000);
+    assert_int_equal(prev.crashes, 1);
+    assert_int_equal(prev.report_seq, 152);
+    run_batcher(sp, 152, 1, 20, NULL);
+    spool_end_run(sp);
+    assert_int_equal(lstat(path, &st), -1);
+    spool_close(&sp);
+    prev = begin(&sp, &c, 6000);
+    assert_int_equal(prev.crashes, 0);
+    spool_close(&sp);
+    /* a damaged marker still counts as one unclean stop */
+    write_text(dir, "run", "\x01garbage\npid=-4\ncrashes=zz\nreport=9999\n");
+    prev = begin(&sp, &c, 7000);
+    assert_int_equal(prev.crashes, 1);
+    assert_int_equal(prev.pid, 0);
+    assert_int_equal(prev.started_ns, 0);
+    spool_end_run(sp);
+    spool_close(&sp);
+    /* a symlink is never followed: counted, replaced, its target intact */
+    snprintf(target, sizeof(target), "%s/elsewhere", base);
+    write_text(base, "elsewhere", "pid=1\n");
+    assert_int_equal(symlink(target, path), 0);
+    prev = begin(&sp, &c, 8000);
+    assert_int_equal(prev.crashes, 1);
+    assert_int_equal(prev.pid, 0);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_size, 6);
+    spool_end_run(sp);
+    spool_close(&sp);
+    /* the tools' read-only mode cannot begin a run */
+    ci = c;
+    ci.inspect = true;
+    assert_int_equal(spool_open(&sp, &ci, NULL), ESTEL_OK);
+    assert_int_equal(spool_begin_run(sp, 1, &prev, &err), ESTEL_E_USAGE);
+    assert_non_null(strstr(err.msg, "read only"));
+    spool_close(&sp);
+    free(dir);
+}
+
 /* ---- limits ------------------------------------------------------------- */
 
 static void
@@ -1073,6 +1182,7 @@ main(void)
         cmocka_unit_test(test_spool_refuses_symlink_and_loose_modes),
         cmocka_unit_test(test_spool_cleans_tmp_but_inspect_does_not),
         cmocka_unit_test(test_spool_resumes_sequence),
+        cmocka_unit_test(test_spool_run_marker_counts_unclean_stops),
         cmocka_unit_test(test_spool_evicts_oldest_and_reports_gaps),
         cmocka_unit_test(test_spool_eviction_keeps_loss_reports),
         cmocka_unit_test(test_spool_age_limit),

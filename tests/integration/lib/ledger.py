@@ -69,6 +69,7 @@ class Host:
         self.gaps = []          # (first, last, count, reason)
         self.es_gaps = []       # (first, last, count)
         self.status = 0
+        self.crashes = 0        # unclean agent stops reported (reason crash)
         self.spool = []         # (first, last, where)
         self.lines = 0
 
@@ -134,6 +135,8 @@ def add(hosts, host, cs, eid, kind, gsq, gap):
         elif "first_seq" in gap:
             h.gaps.append((int(gap["first_seq"]), int(gap["last_seq"]),
                            int(gap.get("count", 0)), reason))
+        elif reason == "crash":
+            h.crashes += int(gap.get("crashes", 1))
 
 
 def read_outputs(paths):
@@ -191,7 +194,7 @@ def check_cs(h, expect, from_cs=None):
     r = {"host": h.name, "lines": h.lines, "events_landed": h.events,
          "duplicates_removed": h.dups, "conflicts": len(h.conflicts),
          "gap_records": sum(1 for k in h.kind.values() if k == "g"),
-         "status_records": h.status}
+         "status_records": h.status, "crashes_reported": h.crashes}
     if not h.cs:
         r.update(first_cs=None, last_cs=None, silent_cs=0, lost_reported=0,
                  on_agent=0)
@@ -367,7 +370,7 @@ def main():
     tot = {k: sum(r.get(k) or 0 for r in rows) for k in (
         "events_landed", "duplicates_removed", "conflicts", "lost_reported",
         "on_agent", "silent_cs", "gap_records", "status_records",
-        "events_generated", "feed_generated", "feed_landed", "feed_es_drop",
+        "crashes_reported", "events_generated", "feed_generated", "feed_landed", "feed_es_drop",
         "feed_reported", "feed_on_agent", "feed_crash_window", "feed_silent",
         "lines")}
     tot["hosts"] = len(rows)
