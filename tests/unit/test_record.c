@@ -148,6 +148,68 @@ test_record_ids_are_deterministic(void **state)
     record_encoder_destroy(&enc);
 }
 
+/* The 32 hex digits of the record's event id. */
+static void
+id_of(const char *json, char out[33])
+{
+    const char *id = strstr(json, "\"id\":\"");
+
+    assert_non_null(id);
+    memcpy(out, id + 6, 32);
+    out[32] = '\0';
+}
+
+/*
+ * The id is time-ordered: a host+boot tag, mach_time, global_seq_num; a
+ * hash where those are missing.  Same event, same id; other event (other
+ * host, boot, mach_time, number, or without numbers other identity),
+ * other id.
+ */
+static void
+test_record_id_layout(void **state)
+{
+    static const struct record_identity other = { "hostB", "boot1" };
+    struct record_limits lim = { 1024, 16, false };
+    struct record_encoder *enc = encoder(1024, 16, false), *enc2 = NULL;
+    struct ev_str argv[1] = { { "ls", 2 } };
+    struct estel_event ev;
+    char a[33], b[33], want[33];
+
+    (void)state;
+    exec_event(&ev, argv, 1);
+    ev.mach_time = 0x0123456789abcdefull;
+    ev.global_seq_num = 0x1122334455ull;
+    id_of(as_json(enc, &ev, 7), a);
+    /* bytes 5-11 mach_time (low 56 bits), 12-15 gsq (low 32 bits) */
+    snprintf(want, sizeof(want), "%.10s%014llx%08x", a,
+             0x23456789abcdefull, 0x22334455u);
+    assert_string_equal(a, want);
+    id_of(as_json(enc, &ev, 8), b);         /* another cs: same event */
+    assert_string_equal(a, b);
+    ev.mach_time++;                         /* the next tick: same tag */
+    id_of(as_json(enc, &ev, 9), b);
+    assert_memory_equal(a, b, 10);
+    assert_string_not_equal(a, b);
+    assert_int_equal(record_encoder_create(&enc2, &other, &lim, NULL),
+                     ESTEL_OK);             /* another host: another tag */
+    ev.mach_time--;
+    id_of(as_json(enc2, &ev, 7), b);
+    assert_memory_not_equal(a, b, 10);
+    /* no global_seq_num (version < 4): the type and actor tell apart */
+    ev.has_global_seq = false;
+    id_of(as_json(enc, &ev, 7), a);
+    ev.process.token.pid++;
+    id_of(as_json(enc, &ev, 7), b);
+    assert_memory_equal(a, b, 24);
+    assert_string_not_equal(a, b);
+    /* no mach_time: all 16 bytes are a hash */
+    ev.mach_time = 0;
+    id_of(as_json(enc, &ev, 7), b);
+    assert_memory_not_equal(a, b, 10);
+    record_encoder_destroy(&enc2);
+    record_encoder_destroy(&enc);
+}
+
 /* Encode ev with enc and keep a copy of the bytes. */
 static size_t
 encode_copy(struct record_encoder *enc, const struct estel_event *ev,
@@ -417,6 +479,7 @@ main(void)
         cmocka_unit_test(test_record_exec_fields_and_env_off),
         cmocka_unit_test(test_record_argv_is_capped_and_counted),
         cmocka_unit_test(test_record_ids_are_deterministic),
+        cmocka_unit_test(test_record_id_layout),
         cmocka_unit_test(test_record_process_cache_is_invisible),
         cmocka_unit_test(test_record_process_cache_sees_every_change),
         cmocka_unit_test(test_record_check_refuses_allocation_bombs),
