@@ -105,6 +105,12 @@ header(struct cursor *c, uint64_t *children, uint64_t *skip,
     return ESTEL_OK;
 }
 
+static bool
+is_container(uint8_t t)
+{
+    return (t & 0xe0) == 0x80 || (t >= 0xdc && t <= 0xdf);
+}
+
 enum estel_rc
 record_check(const uint8_t *buf, size_t len, size_t *used,
              struct estel_err *err)
@@ -123,16 +129,17 @@ record_check(const uint8_t *buf, size_t len, size_t *used,
             continue;
         }
         pending[depth]--;
+        /* msgpack-c refuses any container header, even an empty one, once
+         * MAX_DEPTH (its MSGPACK_EMBED_STACK_SIZE) containers are open */
+        if (depth == MAX_DEPTH && c.left > 0 && is_container(c.p[0]))
+            return estel_fail(err, ESTEL_E_CORRUPT, "msgpack: nested "
+                              "deeper than %d", MAX_DEPTH);
         if ((rc = header(&c, &children, &skip, err)) != ESTEL_OK)
             return rc;
         c.p += skip;
         c.left -= skip;
-        if (children > 0) {
-            if (depth == MAX_DEPTH)
-                return estel_fail(err, ESTEL_E_CORRUPT, "msgpack: nested "
-                                  "deeper than %d", MAX_DEPTH);
+        if (children > 0)
             pending[++depth] = children;
-        }
     }
     *used = len - c.left;
     return ESTEL_OK;

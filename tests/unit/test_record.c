@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <msgpack.h>
 #include <stdio.h>
 #include <string.h>
 #include "collector/collector.h"
@@ -319,6 +320,37 @@ test_record_check_refuses_allocation_bombs(void **state)
                      ESTEL_E_CORRUPT);
 }
 
+/*
+ * record_check's depth limit is msgpack-c's: what it accepts must unpack.
+ * msgpack-c refuses a container header, even an empty {} or [], once 32
+ * containers are open (found by fuzz_record).
+ */
+static void
+test_record_check_depth_matches_msgpack(void **state)
+{
+    uint8_t deep[40];
+    msgpack_unpacked u;
+    size_t used = 0, off = 0;
+
+    (void)state;
+    for (size_t open = 30; open <= 33; open++) {
+        for (int empty = 0; empty <= 1; empty++) {
+            memset(deep, 0x91, open);               /* [[[...[x]...]]] */
+            deep[open] = empty ? 0x80 : 0xc0;       /* {} or nil */
+            enum estel_rc rc = record_check(deep, open + 1, &used, NULL);
+            bool fits = open < 32 || (open == 32 && !empty);
+
+            assert_int_equal(rc, fits ? ESTEL_OK : ESTEL_E_CORRUPT);
+            msgpack_unpacked_init(&u);
+            off = 0;
+            assert_int_equal(msgpack_unpack_next(&u, (const char *)deep,
+                                                 open + 1, &off) ==
+                             MSGPACK_UNPACK_SUCCESS, fits);
+            msgpack_unpacked_destroy(&u);
+        }
+    }
+}
+
 /* Pop every record; mark its "cs" and, for gap records, the lost range. */
 static void
 drain_ledger(struct ring *r, uint8_t *seen, size_t n, int *gaps)
@@ -483,6 +515,7 @@ main(void)
         cmocka_unit_test(test_record_process_cache_is_invisible),
         cmocka_unit_test(test_record_process_cache_sees_every_change),
         cmocka_unit_test(test_record_check_refuses_allocation_bombs),
+        cmocka_unit_test(test_record_check_depth_matches_msgpack),
         cmocka_unit_test(test_record_check_ext_lengths),
         cmocka_unit_test(test_collector_ring_full_becomes_gap_record),
         cmocka_unit_test(test_collector_es_sequence_gaps),
