@@ -12,6 +12,11 @@
  * turned into a readable pipe so the uploader can poll() them like
  * Linux's rtnetlink socket.
  */
+/* the build defines _POSIX_C_SOURCE, which on Darwin hides F_FULLFSYNC,
+ * CLOCK_MONOTONIC_RAW, clock_gettime_nsec_np and
+ * pthread_cond_timedwait_relative_np; this file is Darwin-only */
+#define _DARWIN_C_SOURCE 1
+
 #include "common/platform.h"
 
 #include <ctype.h>

@@ -18,8 +18,9 @@
  * root-only 0600: temporary file (O_EXCL|O_NOFOLLOW) in the same
  * root-owned directory, F_FULLFSYNC, rename, directory fsync.
  *
- * It cannot be compiled on the Linux build box: keep it small and review
- * it on a Mac (see docs/deployment.md, "Certificates").
+ * On Linux it is only compile-checked, against common/compat (target
+ * estel_darwin_check): keep it small and review it on a Mac (see
+ * docs/deployment.md, "Certificates").
  */
 /* the build defines _POSIX_C_SOURCE, which hides arc4random and much of
  * CoreFoundation's needs on Darwin; this file is Darwin-only */
