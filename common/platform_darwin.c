@@ -192,12 +192,14 @@ struct estel_netwatch {
     int fds[2];                     /* [0] read by the uploader */
     dispatch_queue_t queue;
     nw_path_monitor_t monitor;
+    dispatch_semaphore_t cancelled; /* signalled by the cancel handler */
 };
 
 enum estel_rc
 estel_netwatch_open(struct estel_netwatch **out, struct estel_err *err)
 {
     struct estel_netwatch *nw;
+    dispatch_semaphore_t cancelled;
     int wfd;
 
     if ((nw = calloc(1, sizeof(*nw))) == NULL)
@@ -214,11 +216,18 @@ estel_netwatch_open(struct estel_netwatch **out, struct estel_err *err)
     nw->queue = dispatch_queue_create("com.estel.netwatch",
                                       DISPATCH_QUEUE_SERIAL);
     nw->monitor = nw_path_monitor_create();
+    nw->cancelled = dispatch_semaphore_create(0);
+    cancelled = nw->cancelled;
     nw_path_monitor_set_queue(nw->monitor, nw->queue);
     nw_path_monitor_set_update_handler(nw->monitor, ^(nw_path_t path) {
         (void)path;
         /* a full pipe already says "changed": EAGAIN is fine */
         (void)!write(wfd, "x", 1);
+    });
+    /* after this handler has run the update handler never fires again
+     * (path_monitor.h): only then may the pipe close */
+    nw_path_monitor_set_cancel_handler(nw->monitor, ^{
+        dispatch_semaphore_signal(cancelled);
     });
     nw_path_monitor_start(nw->monitor);
     *out = nw;
@@ -252,9 +261,21 @@ estel_netwatch_close(struct estel_netwatch **nwp)
     if (nwp == NULL || (nw = *nwp) == NULL)
         return;
     nw_path_monitor_cancel(nw->monitor);
-    /* let a running update handler finish before its pipe goes away */
-    dispatch_sync(nw->queue, ^{ });
+    /*
+     * Cancelling completes later, on the queue: until the cancel handler
+     * has run, an update may still write to fds[1], and a closed number
+     * can be reused by then (a batch file).  Wait for it; should it never
+     * come, leak the pipe rather than risk that write.
+     */
+    if (dispatch_semaphore_wait(nw->cancelled, dispatch_time(
+            DISPATCH_TIME_NOW, 5 * (int64_t)NSEC_PER_SEC)) != 0) {
+        log_warnx("netwatch: the path monitor did not confirm its "
+                  "cancellation; leaving its pipe open");
+        *nwp = NULL;
+        return;
+    }
     nw_release(nw->monitor);
+    dispatch_release(nw->cancelled);
     dispatch_release(nw->queue);
     close(nw->fds[0]);
     close(nw->fds[1]);

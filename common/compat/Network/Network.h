@@ -26,6 +26,9 @@ nw_path_monitor_t nw_path_monitor_create(void);
 typedef void (^nw_path_monitor_update_handler_t)(nw_path_t path);
 void nw_path_monitor_set_update_handler(nw_path_monitor_t monitor,
     nw_path_monitor_update_handler_t update_handler);
+typedef void (^nw_path_monitor_cancel_handler_t)(void);
+void nw_path_monitor_set_cancel_handler(nw_path_monitor_t monitor,
+    nw_path_monitor_cancel_handler_t cancel_handler);
 #endif
 void nw_path_monitor_set_queue(nw_path_monitor_t monitor,
                                dispatch_queue_t queue);
