@@ -143,6 +143,12 @@ details(const struct transport_state *st, int64_t now)
            st->batches_bad);
     printf("events:    %" PRIu64 " in, %" PRIu64 " records, %" PRIu64
            " dropped\n", st->events_in, st->records_out, st->events_dropped);
+    if (st->crashes_reported > 0)
+        printf("at start:  the run before (pid %" PRId64 ") had not stopped "
+               "cleanly (%" PRIu64 " unclean stop%s): what it held in memory "
+               "was lost, and said so in a gap record (reason crash)\n",
+               st->crash_prev_pid, st->crashes_reported,
+               st->crashes_reported == 1 ? "" : "s");
 }
 
 static int

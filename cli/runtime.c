@@ -35,6 +35,7 @@ struct estel_runtime {
     int64_t next_state_ns;
     int64_t started_ns;                 /* monotonic */
     int64_t started_wall_ns;
+    struct spool_prev_run prev_run;     /* what begin_run found */
     pthread_t source_thr, batcher_thr, uploader_thr;
     bool source_started, batcher_started, uploader_started;
     _Atomic bool source_done, batcher_done, uploader_done, stop;
@@ -121,6 +122,8 @@ write_state(struct estel_runtime *rt, bool running)
     x.events_dropped = atomic_load(&cs->dropped_ring_full) +
                        atomic_load(&cs->dropped_too_big) +
                        atomic_load(&cs->es_dropped);
+    x.crashes_reported = rt->prev_run.crashes;
+    x.crash_prev_pid = rt->prev_run.pid;
     if (transport_write_state(rt->cfg.spool_dir, rt->transport, rt->spool,
                               &x, &e) != ESTEL_OK) {
         if (!rt->state_warned)
@@ -212,6 +215,7 @@ begin_run(struct estel_runtime *rt, struct estel_err *err)
     if ((rc = spool_begin_run(rt->spool, rt->started_wall_ns, &prev, err))
         != ESTEL_OK || prev.crashes == 0)
         return rc;
+    rt->prev_run = prev;
     f[n++] = (struct ev_field){ .key = "reason", .kind = EV_STR,
                                 .v.s = ev_cstr("crash") };
     f[n++] = (struct ev_field){ .key = "crashes", .kind = EV_UINT,

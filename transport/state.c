@@ -108,6 +108,7 @@ static const struct fdef state_fields[] = {
     FS(problem), FU(spool_bytes), FU(spool_batches), FU(spool_max_bytes),
     FI(oldest_unsent_ns), FU(batches_evicted), FU(batches_bad),
     FU(events_in), FU(records_out), FU(events_dropped),
+    FU(crashes_reported), FI(crash_prev_pid),
 };
 
 static void
@@ -124,6 +125,8 @@ snapshot(struct transport_state *st, struct transport *t, struct spool *sp,
     st->events_in = x->events_in;
     st->records_out = x->records_out;
     st->events_dropped = x->events_dropped;
+    st->crashes_reported = x->crashes_reported;
+    st->crash_prev_pid = x->crash_prev_pid;
     if (sp != NULL) {
         struct spool_stats *ss = spool_stats(sp);
 

@@ -87,6 +87,8 @@ struct transport_state_extra {
     uint64_t events_in;
     uint64_t records_out;
     uint64_t events_dropped;        /* ring full + too big + ES drops */
+    uint64_t crashes_reported;      /* unclean stops found at this start */
+    int64_t crash_prev_pid;         /* the last one's pid (0: unknown) */
 };
 
 /* The state file <spool>/state/status.json, as read back by `status`. */
@@ -110,6 +112,8 @@ struct transport_state {
     int64_t oldest_unsent_ns;       /* created time of the oldest batch */
     uint64_t batches_evicted, batches_bad;
     uint64_t events_in, records_out, events_dropped;
+    uint64_t crashes_reported;      /* added in 0.3 (0 in older files) */
+    int64_t crash_prev_pid;
 };
 
 #define TRANSPORT_STATE_FILE "state/status.json"

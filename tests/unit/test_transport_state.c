@@ -154,6 +154,8 @@ test_transport_state_file_round_trip(void **state)
     x.started_ns = 1234;
     x.spool_max_bytes = 1000;
     x.events_in = 99;
+    x.crashes_reported = 2;
+    x.crash_prev_pid = 4321;
     estel_err_clear(&e);
     assert_int_equal(transport_write_state(dir, t, NULL, &x, &e), ESTEL_OK);
     snprintf(path, sizeof(path), "%s/state/status.json", dir);
@@ -168,6 +170,8 @@ test_transport_state_file_round_trip(void **state)
     assert_int_equal(st.batches_sent, 12);
     assert_int_equal(st.bytes_sent, 34567);
     assert_int_equal(st.events_in, 99);
+    assert_int_equal(st.crashes_reported, 2);
+    assert_int_equal(st.crash_prev_pid, 4321);
     assert_int_equal(st.last_class, TRANSPORT_AUTH);
     assert_int_equal(st.client_cert_expiry_ns, INT64_C(1) << 60);
     assert_string_equal(st.server, "https://127.0.0.1:8443/v1");
