@@ -39,6 +39,21 @@ struct run_marker {
     long long pid, started_ns, crashes, report_seq;
 };
 
+/* "KEY=N" with N a whole decimal number that fits; sscanf's overflow is
+ * undefined, hence strtoll. */
+static bool
+field(const char *line, const char *key, long long *v)
+{
+    size_t n = strlen(key);
+    char *end;
+
+    if (strncmp(line, key, n) != 0 || line[n] != '=')
+        return false;
+    errno = 0;
+    *v = strtoll(line + n + 1, &end, 10);
+    return errno == 0 && end != line + n + 1 && *end == '\0';
+}
+
 /* "pid=N\nstarted=N\ncrashes=N\nreport=N\n"; unknown lines are ignored. */
 static void
 parse_marker(char *text, struct run_marker *m)
@@ -48,14 +63,13 @@ parse_marker(char *text, struct run_marker *m)
 
     for (line = strtok_r(text, "\n", &save); line != NULL;
          line = strtok_r(NULL, "\n", &save)) {
-        if (sscanf(line, "pid=%lld", &v) == 1 && v > 0)
+        if (field(line, "pid", &v) && v > 0)
             m->pid = v;
-        else if (sscanf(line, "started=%lld", &v) == 1 && v > 0)
+        else if (field(line, "started", &v) && v > 0)
             m->started_ns = v;
-        else if (sscanf(line, "crashes=%lld", &v) == 1 && v >= 0 &&
-                 v < 1000000)
+        else if (field(line, "crashes", &v) && v >= 0 && v < 1000000)
             m->crashes = v;
-        else if (sscanf(line, "report=%lld", &v) == 1 && v > 0)
+        else if (field(line, "report", &v) && v > 0)
             m->report_seq = v;
     }
 }

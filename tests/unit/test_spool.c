@@ -654,7 +654,8 @@ test_spool_run_marker_counts_unclean_stops(void **state)
     assert_int_equal(prev.crashes, 0);
     spool_close(&sp);
     /* a damaged marker still counts as one unclean stop */
-    write_text(dir, "run", "\x01garbage\npid=-4\ncrashes=zz\nreport=9999\n");
+    write_text(dir, "run", "\x01garbage\npid=-4\ncrashes=zz\nreport=9999\n"
+               "started=99999999999999999999999\npid=12x\n");
     prev = begin(&sp, &c, 7000);
     assert_int_equal(prev.crashes, 1);
     assert_int_equal(prev.pid, 0);
