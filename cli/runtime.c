@@ -209,7 +209,7 @@ begin_run(struct estel_runtime *rt, struct estel_err *err)
     struct spool_prev_run prev;
     struct ev_field f[5];
     size_t n = 0;
-    uint64_t seq;
+    uint64_t seq = 0;
     enum estel_rc rc;
 
     if ((rc = spool_begin_run(rt->spool, rt->started_wall_ns, &prev, err))
@@ -232,13 +232,11 @@ begin_run(struct estel_runtime *rt, struct estel_err *err)
     log_warnx("the last run (pid %lld) did not stop cleanly: what it held "
               "in memory is lost; reported as a gap record (reason crash)",
               (long long)prev.pid);
-    if (collector_emit_collector(rt->collector, "gap", f, n, &seq) !=
-        ESTEL_OK || seq != prev.report_seq)
+    if (collector_emit_gap(rt->collector, f, n, &seq) != ESTEL_OK ||
+        seq != prev.report_seq)
         log_warnx("the crash report could not be the run's first record "
                   "(number %llu, expected %llu)", (unsigned long long)seq,
                   (unsigned long long)prev.report_seq);
-    else
-        atomic_fetch_add(&collector_stats(rt->collector)->gaps_emitted, 1);
     return ESTEL_OK;
 }
 

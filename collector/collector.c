@@ -323,24 +323,26 @@ collector_emit_wait(struct collector *c, const struct estel_event *ev,
 }
 
 enum estel_rc
-collector_emit_collector(struct collector *c, const char *kind,
-                         const struct ev_field *fields, size_t nfields,
-                         uint64_t *seq_out)
+collector_emit_gap(struct collector *c, const struct ev_field *fields,
+                   size_t nfields, uint64_t *seq_out)
 {
     const uint8_t *rec;
     size_t len;
     uint64_t seq;
+    enum estel_rc rc;
 
     if (!take_seq_with_room(c, &seq))
         return ESTEL_E_FULL;
     if (seq_out != NULL)
         *seq_out = seq;
-    if (record_encode_collector(c->enc, kind, seq, estel_now_realtime_ns(),
+    if (record_encode_collector(c->enc, "gap", seq, estel_now_realtime_ns(),
                                 fields, nfields, &rec, &len) != ESTEL_OK) {
         note_lost(c, seq);
         return ESTEL_E_REJECTED;
     }
-    return push(c, seq, rec, len);
+    if ((rc = push(c, seq, rec, len)) == ESTEL_OK)
+        atomic_fetch_add(&c->stats.gaps_emitted, 1);
+    return rc;
 }
 
 /* ---- ES drop detection -------------------------------------------------- */
@@ -365,8 +367,7 @@ emit_es_gap(struct collector *c, const struct estel_event *ev,
     f[n++] = (struct ev_field){ .key = "et", .kind = EV_UINT,
                                 .v.u = ev->type };
     atomic_fetch_add(&c->stats.es_dropped, to - from + 1);
-    if (collector_emit_collector(c, "gap", f, n, NULL) == ESTEL_OK)
-        atomic_fetch_add(&c->stats.gaps_emitted, 1);
+    (void)collector_emit_gap(c, f, n, NULL);
 }
 
 /*

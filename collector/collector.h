@@ -289,11 +289,12 @@ enum estel_rc collector_emit(struct collector *c,
 enum estel_rc collector_emit_wait(struct collector *c,
                                   const struct estel_event *ev,
                                   const _Atomic bool *stop);
-/* Push a collector record (gap/status) from the source thread (or before
- * it starts); *seq_out (if not NULL) gets its sequence number. */
-enum estel_rc collector_emit_collector(struct collector *c, const char *kind,
-                                       const struct ev_field *fields,
-                                       size_t nfields, uint64_t *seq_out);
+/* Push a "gap" record made of fields from the source thread (or before it
+ * starts), counted in gaps_emitted; *seq_out (if not NULL) gets its
+ * sequence number. */
+enum estel_rc collector_emit_gap(struct collector *c,
+                                 const struct ev_field *fields,
+                                 size_t nfields, uint64_t *seq_out);
 /* Take the next sequence number (any thread; for records made by the
  * batcher such as eviction gaps). */
 uint64_t collector_take_seq(struct collector *c);

@@ -799,41 +799,51 @@ put_fields(uint8_t *w, struct record_encoder *enc,
  * in one boot.  A message without global_seq_num (version < 4) or without
  * mach_time gets a hash of what identifies it in those bytes instead.
  */
+/* What identifies an ES message, for the ids' hashed fallbacks. */
+struct event_key {
+    uint64_t mach_time, seq, gseq;
+    int64_t time_ns;
+    uint32_t type;
+    int32_t pid, pidversion;
+    uint32_t pad;
+};
+
+static struct event_key
+event_key_of(const struct estel_event *ev)
+{
+    return (struct event_key){
+        ev->mach_time, ev->seq_num, ev->global_seq_num, ev->time_ns,
+        ev->type, ev->process.token.pid, ev->process.token.pidversion, 0
+    };
+}
+
 static uint8_t *
 put_event_id(uint8_t *w, const struct record_encoder *enc,
              const struct estel_event *ev)
 {
-    struct {
-        uint64_t mach_time, seq, gseq;
-        int64_t time_ns;
-        uint32_t type;
-        int32_t pid, pidversion;
-        uint32_t pad;
-    } key = {
-        ev->mach_time, ev->seq_num, ev->global_seq_num, ev->time_ns,
-        ev->type, ev->process.token.pid, ev->process.token.pidversion, 0
-    };
+    struct event_key key;
     uint8_t id[16];
-    uint64_t head, tail;
+    uint32_t low;
 
     w = KEY(w, "id");
     if (ev->mach_time == 0) {
         XXH128_canonical_t c;
 
+        key = event_key_of(ev);
         XXH128_canonicalFromHash(&c, XXH3_128bits_withSeed(&key,
                                  sizeof(key), enc->entity_seed));
         return put_bin(w, c.digest, sizeof(c.digest));
     }
-    head = (enc->entity_seed & ~0xFFFFFFull) |
-           ((ev->mach_time >> 32) & 0xFFFFFF);
-    tail = (ev->mach_time << 32) |
-           (ev->has_global_seq ? (uint32_t)ev->global_seq_num :
-            (uint32_t)XXH3_64bits_withSeed(&key, sizeof(key),
-                                           enc->entity_seed));
-    for (int i = 0; i < 8; i++) {
-        id[i] = (uint8_t)(head >> (56 - 8 * i));
-        id[8 + i] = (uint8_t)(tail >> (56 - 8 * i));
+    if (ev->has_global_seq) {
+        low = (uint32_t)ev->global_seq_num;
+    } else {
+        key = event_key_of(ev);
+        low = (uint32_t)XXH3_64bits_withSeed(&key, sizeof(key),
+                                             enc->entity_seed);
     }
+    put_be64(put_be64(id, (enc->entity_seed & ~0xFFFFFFull) |
+                          ((ev->mach_time >> 32) & 0xFFFFFF)),
+             (ev->mach_time << 32) | low);
     return put_bin(w, id, sizeof(id));
 }
 

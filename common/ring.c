@@ -173,27 +173,31 @@ ring_kick(struct ring *r)
     wake(r);
 }
 
+/* Consumer: nothing at tail?  Reads the producer's line only when the
+ * copy of head says so. */
+static bool
+empty_at(struct ring *r, uint64_t tail)
+{
+    if (tail != r->head_seen)
+        return false;
+    r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
+    return tail == r->head_seen;
+}
+
 bool
 ring_peek(struct ring *r, const void **rec, size_t *len)
 {
     uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
     uint32_t len32;
 
-    if (tail == r->head_seen) {
-        r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
-        if (tail == r->head_seen)
-            return false;
-    }
+    if (empty_at(r, tail))
+        return false;
     memcpy(&len32, r->buf + (tail & r->mask), sizeof(len32));
     if (len32 == WRAP_MARK) {
         tail += r->cap - (size_t)(tail & r->mask);
         atomic_store_explicit(&r->tail, tail, memory_order_release);
-        if (tail == r->head_seen) {
-            r->head_seen = atomic_load_explicit(&r->head,
-                                                memory_order_acquire);
-            if (tail == r->head_seen)
-                return false;
-        }
+        if (empty_at(r, tail))
+            return false;
         memcpy(&len32, r->buf + (tail & r->mask), sizeof(len32));
     }
     *rec = r->buf + (tail & r->mask) + FRAME_HDR;

@@ -281,13 +281,14 @@ map_str_field(struct jw *w, const char *key, struct view *v, unsigned k)
 
     if (o == NULL)
         return;
-    if (o->type == MP_STR)
+    if (o->type == MP_STR) {
         jw_kv_str(w, key, o->v.s.p, o->v.s.n);
-    else if (o->type == MP_BIN) {
+    } else if (o->type == MP_BIN) {
         jw_key(w, key, strlen(key));
         jw_value_mp(w, o);          /* as lowercase hex */
-    } else
+    } else {
         return;
+    }
     view_use(v, k);
 }
 

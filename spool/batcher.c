@@ -542,8 +542,8 @@ batch_full(const struct batcher *b, size_t next_len)
  * the collector counts what it cannot push (gap records, "ring_full"),
  * or a replay source simply waits.  Cheaper than compressing batches only
  * to drop them, and nothing is lost if the disk comes back in time.
+ * Returns the bytes moved.
  */
-/* Move records from the ring into batches; returns the bytes moved. */
 static size_t
 drain(struct batcher *b, size_t max_bytes)
 {
@@ -669,9 +669,8 @@ finish(struct batcher *b, struct estel_err *err)
 enum estel_rc
 batcher_run(struct batcher *b, struct estel_err *err)
 {
-    int64_t now;
-
     const struct timespec gather = { 0, 1000000 };
+    int64_t now;
     size_t moved = 0;
 
     b->next_tick_ns = estel_now_mono_ns();

@@ -118,12 +118,12 @@ enum estel_rc spool_index_add(struct spool *sp, const struct ready_ent *e,
 size_t spool_index_copy(struct spool *sp, const struct ready_ent *after,
                         struct ready_ent *out, size_t max);
 /* Take name's entry out of the index; false if it was not there. */
+bool spool_index_take(struct spool *sp, const char *name,
+                      struct ready_ent *out);
 /* A batch left ready/ for dead/ or bad/ (e: its index entry, or NULL):
  * queue its range for a gap record. */
 void spool_note_lost(struct spool *sp, const char *name,
                      const struct ready_ent *e, const char *reason);
-bool spool_index_take(struct spool *sp, const char *name,
-                      struct ready_ent *out);
 void spool_entry_name(const struct ready_ent *e, char *buf, size_t size);
 
 /* Batches taken out of the index by eviction, not yet deleted. */

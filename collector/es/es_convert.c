@@ -197,7 +197,7 @@ prefetch_lines(const void *p, size_t n)
 
 /*
  * A process's executable and tty: the path only (has_stat stays false).
- * The record keeps nothing else of them (record.c, pk_path_map), and
+ * The record keeps nothing else of them (record.c, put_path_map), and
  * their stat is two more cache lines of a cold message each.
  */
 static void

@@ -134,7 +134,6 @@ CONF
   NURL="https://127.0.0.1:$port/v1/batches"
 }
 
-
 # mkbatch PREFIX [args]: PREFIX.zst, PREFIX.hdr, PREFIX.raw
 mkbatch() {
   local p=$1; shift
