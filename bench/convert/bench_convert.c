@@ -45,6 +45,7 @@ struct bench {
     char *scratch;                      /* a line copy for memcpy */
     const struct candidate *cand;
     void *cand_state;
+    char checked[320];                  /* what candidate checks found */
 };
 
 static double
@@ -257,6 +258,37 @@ row(const struct bench *b, const char *what, double line_ns,
     printf("| %s | %s | %s | %s | %s |\n", what, line, corpus, mbs, rate);
 }
 
+/*
+ * A candidate that can be checked against the reference parser is, on
+ * every corpus line before it is timed: a figure for a parser that gets
+ * lines wrong would mean nothing.  Exits on a difference.
+ */
+static void
+check_candidate(struct bench *b, const struct candidate *c, void *state)
+{
+    size_t same = 0, declined = 0, n = strlen(b->checked);
+
+    for (size_t i = 0; i < b->c.n; i++) {
+        switch (c->check(state, b->c.text + b->c.off[i], b->c.len[i])) {
+        case 0:
+            same++;
+            break;
+        case 1:
+            declined++;
+            break;
+        default:
+            fprintf(stderr, "%s: line %zu: not the reference result\n",
+                    c->name, i + 1);
+            exit(1);
+        }
+    }
+    snprintf(b->checked + n, sizeof(b->checked) - n, "%s: the same result "
+             "as simdjson's DOM parser on %zu of %zu lines, %zu declined. ",
+             c->name, same, b->c.n, declined);
+    fprintf(stderr, "checked %s: %zu the same, %zu declined\n", c->name,
+            same, declined);
+}
+
 static void
 candidates_rows(struct bench *b)
 {
@@ -269,6 +301,8 @@ candidates_rows(struct bench *b)
             fprintf(stderr, "%s: cannot create\n", (*c)->name);
             continue;
         }
+        if ((*c)->check != NULL)
+            check_candidate(b, *c, b->cand_state);
         snprintf(what, sizeof(what), "parse only: %s (%s)", (*c)->name,
                  (*c)->what);
         row(b, what, measure(b, op_candidate, b, 0),
@@ -318,6 +352,8 @@ estel_rows(struct bench *b)
            "the line (goal < 300 ns): %s.\n", (double)b->c.len[b->c.pick],
            all_l / 1e3, all_l < 3000 ? "met" : "NOT met", enc_syn,
            enc_l, enc_syn < 300 && enc_l < 300 ? "met" : "NOT met");
+    if (b->checked[0] != '\0')
+        printf("\nChecked: %s\n", b->checked);
 }
 
 static int

@@ -31,5 +31,5 @@ jansson_run(void *state, const char *line, size_t len)
 
 const struct candidate cand_jansson = {
     "jansson 2.14", "DOM, a malloc per value",
-    jansson_create, jansson_run, free
+    jansson_create, jansson_run, free, NULL
 };

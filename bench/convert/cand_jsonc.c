@@ -37,5 +37,5 @@ jsonc_destroy(void *state)
 
 const struct candidate cand_jsonc = {
     "json-c 0.16", "DOM, a malloc per value", jsonc_create, jsonc_run,
-    jsonc_destroy
+    jsonc_destroy, NULL
 };

@@ -68,7 +68,7 @@ jsmn_destroy(void *state)
 
 static const struct candidate cand_jsmn = {
     "jsmn 1.1.0", "tokenizer; does not check numbers, UTF-8, commas",
-    jsmn_create, jsmn_run, jsmn_destroy
+    jsmn_create, jsmn_run, jsmn_destroy, NULL
 };
 #endif
 
@@ -143,7 +143,7 @@ yajl_run(void *state, const char *line, size_t len)
 
 static const struct candidate cand_yajl = {
     "yajl 2.1.0", "SAX callbacks, a handle per line",
-    yajl_create, yajl_run, free
+    yajl_create, yajl_run, free, NULL
 };
 #endif
 
@@ -154,6 +154,9 @@ static const struct candidate *const all[] = {
 #ifdef HAVE_SIMDJSON
     &cand_simdjson_dom,
     &cand_simdjson_ondemand,
+    &cand_simdjson_stage1,
+    &cand_own_walk,
+    &cand_own_tape,
 #endif
 #ifdef HAVE_YAJL
     &cand_yajl,

@@ -20,6 +20,9 @@ struct candidate {
      * least 64 readable bytes after len (simdjson's padding). */
     int (*parse)(void *state, const char *line, size_t len);
     void (*destroy)(void *state);
+    /* NULL, or: 0 if the candidate's result for the line is the reference
+     * parser's, 1 if it declined the line, -1 if they differ */
+    int (*check)(void *state, const char *line, size_t len);
 };
 
 /* NULL-terminated; only the libraries found at build time are listed. */
@@ -27,6 +30,9 @@ const struct candidate *const *bench_candidates(void);
 
 extern const struct candidate cand_simdjson_dom;
 extern const struct candidate cand_simdjson_ondemand;
+extern const struct candidate cand_simdjson_stage1;
+extern const struct candidate cand_own_walk;
+extern const struct candidate cand_own_tape;
 extern const struct candidate cand_jsonc;
 extern const struct candidate cand_jansson;
 
