@@ -300,7 +300,8 @@ pass(const uint8_t *buf, uint32_t len, const uint32_t *idx, uint32_t n,
 {
     struct open_scope stack[ESL_JSON_MAX_DEPTH], *top;
     struct builder b;
-    uint32_t k = 0, p;
+    uint32_t k = 0, p, depth = 0;   /* stack[depth - 1]: innermost scope */
+    bool is_array = false;          /* of the scope being opened */
     uint8_t c;
 
     if (n < 2 || buf[idx[0]] != '{')
@@ -318,19 +319,21 @@ pass(const uint8_t *buf, uint32_t len, const uint32_t *idx, uint32_t n,
     b.nstrs = 0;
     b.scratch = t->scratch;
     b.scratch_used = 0;
-    top = stack - 1;
 
     /* k is the structural being read; every branch checks k < n first. */
-open_object:
-    if (++top == stack + ESL_JSON_MAX_DEPTH)
+open_scope:
+    if (depth == ESL_JSON_MAX_DEPTH)
         return OWN_DECLINE;
+    top = &stack[depth++];
     top->word = b.tape++;
     top->count = 0;
-    top->is_array = false;
+    top->is_array = is_array;
     if (++k >= n)
         return OWN_DECLINE;
-    if (buf[idx[k]] == '}')
+    if (buf[idx[k]] == (is_array ? ']' : '}'))
         goto close_scope;
+    if (is_array)
+        goto array_element;
 object_member:
     /* key, ':', value */
     if (k + 2 >= n || buf[idx[k]] != '"' ||
@@ -340,25 +343,15 @@ object_member:
     k += 2;
     top->count++;
     goto value;
-open_array:
-    if (++top == stack + ESL_JSON_MAX_DEPTH)
-        return OWN_DECLINE;
-    top->word = b.tape++;
-    top->count = 0;
-    top->is_array = true;
-    if (++k >= n)
-        return OWN_DECLINE;
-    if (buf[idx[k]] == ']')
-        goto close_scope;
 array_element:
     top->count++;
 value:
     p = idx[k];
     switch (buf[p]) {
     case '{':
-        goto open_object;
     case '[':
-        goto open_array;
+        is_array = buf[p] == '[';
+        goto open_scope;
     case '"':
         if (k + 1 >= n || !string_at(&b, p, idx[k + 1], values))
             return OWN_DECLINE;
@@ -396,8 +389,10 @@ close_scope:
         *top->word = TAPE_WORD(top->is_array ? ESL_J_ARRAY : ESL_J_OBJECT,
                                (uint64_t)count << 32 | after);
         *b.tape++ = TAPE_WORD(top->is_array ? ']' : '}', open);
-        if (--top >= stack)
+        if (--depth > 0) {
+            top = &stack[depth - 1];
             goto after_value;
+        }
     }
     /* the root object closed: nothing may follow it, and every backslash
      * must have been inside a string */
