@@ -298,10 +298,10 @@ static inline enum own_rc
 pass(const uint8_t *buf, uint32_t len, const uint32_t *idx, uint32_t n,
      struct own_tape *t, const bool values)
 {
-    struct open_scope stack[ESL_JSON_MAX_DEPTH], *top;
+    /* the open scopes; end points past the innermost one */
+    struct open_scope stack[ESL_JSON_MAX_DEPTH], *end = stack;
     struct builder b;
-    uint32_t k = 0, p, depth = 0;   /* stack[depth - 1]: innermost scope */
-    bool is_array = false;          /* of the scope being opened */
+    uint32_t k = 0, p;
     uint8_t c;
 
     if (n < 2 || buf[idx[0]] != '{')
@@ -320,20 +320,20 @@ pass(const uint8_t *buf, uint32_t len, const uint32_t *idx, uint32_t n,
     b.scratch = t->scratch;
     b.scratch_used = 0;
 
-    /* k is the structural being read; every branch checks k < n first. */
-open_scope:
-    if (depth == ESL_JSON_MAX_DEPTH)
+    /* k is the structural being read; every branch checks k < n first.
+     * Objects and arrays open in two blocks, not one taking a flag: a
+     * flag tested at run time made the walk about 20 % slower. */
+open_object:
+    if (end == stack + ESL_JSON_MAX_DEPTH)
         return OWN_DECLINE;
-    top = &stack[depth++];
-    top->word = b.tape++;
-    top->count = 0;
-    top->is_array = is_array;
+    end->word = b.tape++;
+    end->count = 0;
+    end->is_array = false;
+    end++;
     if (++k >= n)
         return OWN_DECLINE;
-    if (buf[idx[k]] == (is_array ? ']' : '}'))
+    if (buf[idx[k]] == '}')
         goto close_scope;
-    if (is_array)
-        goto array_element;
 object_member:
     /* key, ':', value */
     if (k + 2 >= n || buf[idx[k]] != '"' ||
@@ -341,17 +341,28 @@ object_member:
         buf[idx[k + 1]] != ':')
         return OWN_DECLINE;
     k += 2;
-    top->count++;
+    end[-1].count++;
     goto value;
+open_array:
+    if (end == stack + ESL_JSON_MAX_DEPTH)
+        return OWN_DECLINE;
+    end->word = b.tape++;
+    end->count = 0;
+    end->is_array = true;
+    end++;
+    if (++k >= n)
+        return OWN_DECLINE;
+    if (buf[idx[k]] == ']')
+        goto close_scope;
 array_element:
-    top->count++;
+    end[-1].count++;
 value:
     p = idx[k];
     switch (buf[p]) {
     case '{':
+        goto open_object;
     case '[':
-        is_array = buf[p] == '[';
-        goto open_scope;
+        goto open_array;
     case '"':
         if (k + 1 >= n || !string_at(&b, p, idx[k + 1], values))
             return OWN_DECLINE;
@@ -373,26 +384,24 @@ after_value:
     if (c == ',') {
         if (++k >= n)
             return OWN_DECLINE;
-        if (top->is_array)
+        if (end[-1].is_array)
             goto array_element;
         goto object_member;
     }
-    if (c != (top->is_array ? ']' : '}'))
+    if (c != (end[-1].is_array ? ']' : '}'))
         return OWN_DECLINE;
 close_scope:
     {
-        uint32_t open = (uint32_t)(top->word - t->tape);
+        uint32_t open = (uint32_t)(end[-1].word - t->tape);
         uint32_t after = (uint32_t)(b.tape - t->tape) + 1;
-        uint32_t count = top->count < ESL_J_COUNT_MASK ? top->count :
+        uint32_t count = end[-1].count < ESL_J_COUNT_MASK ? end[-1].count :
                          ESL_J_COUNT_MASK;
 
-        *top->word = TAPE_WORD(top->is_array ? ESL_J_ARRAY : ESL_J_OBJECT,
+        *end[-1].word = TAPE_WORD(end[-1].is_array ? ESL_J_ARRAY : ESL_J_OBJECT,
                                (uint64_t)count << 32 | after);
-        *b.tape++ = TAPE_WORD(top->is_array ? ']' : '}', open);
-        if (--depth > 0) {
-            top = &stack[depth - 1];
+        *b.tape++ = TAPE_WORD(end[-1].is_array ? ']' : '}', open);
+        if (--end != stack)
             goto after_value;
-        }
     }
     /* the root object closed: nothing may follow it, and every backslash
      * must have been inside a string */
