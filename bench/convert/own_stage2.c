@@ -19,8 +19,11 @@
  *     negative 19-digit ones (fractions, exponents and the rest decline);
  *   - true, false, null; the root must be an object.
  *
- * The bench checks, line by line before timing, that where it accepts a
- * line its tape is simdjson's word for word (strings by content).
+ * The tape is simdjson's word for word except for strings: a string word
+ * holds the string's index in own_tape.strs, not an offset into
+ * simdjson's string buffer.  The bench checks, line by line before
+ * timing, that where it accepts a line its tape is simdjson's (strings
+ * compared by content).
  *
  * own_walk() is the same pass reading no value: the grammar, where each
  * string ends, and the first byte of each number or literal.  It is the
